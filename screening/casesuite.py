@@ -1,0 +1,128 @@
+"""Run the test cases that sit beside each rule (`items/item_NNN.cases.yaml`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import EnvscreenError, RuleError
+from .project import project_from_doc
+from .rulepack import Item
+from .screener import Screener
+from .yaml_source import YamlDoc, read_yaml_file
+
+_EXPECT_KEYS = {"tier", "status", "missing", "items"}
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    item: int
+    name: str
+    ok: bool
+    message: str
+    file: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Case:
+    item: int
+    name: str
+    project: YamlDoc
+    expect: dict[str, Any]
+    file: str
+    line: int | None
+
+
+def cases_path(item: Item) -> Path:
+    return Path(item.source).with_suffix(".cases.yaml")
+
+
+def load_cases(item: Item) -> list[Case]:
+    """Read an item's cases; a case project gets `name` and `construction: new` by default."""
+    path = cases_path(item)
+    if not path.is_file():
+        return []
+    doc = read_yaml_file(path)
+    raw = (doc.data or {}).get("cases") if isinstance(doc.data, dict) else None
+    if not isinstance(raw, list):
+        raise RuleError("cases_malformed", "a cases file needs a top-level 'cases:' list", file=str(path))
+    out = []
+    for i, c in enumerate(raw):
+        prefix = ("cases", i, "project")
+        if not isinstance(c, dict) or not isinstance(c.get("project"), dict) or not isinstance(c.get("expect"), dict):
+            raise RuleError("cases_malformed", "each case needs name, project and expect", file=str(path),
+                            line=doc.line_of(("cases", i)))
+        bad = set(c["expect"]) - _EXPECT_KEYS
+        if bad:
+            raise RuleError("cases_malformed", f"unknown expect keys {sorted(bad)}", file=str(path),
+                            line=doc.line_of(("cases", i, "expect")), hint=f"use {sorted(_EXPECT_KEYS)}")
+        data = {"name": str(c.get("name", f"case {i + 1}")), "construction": "new", **c["project"]}
+        lines = {p[len(prefix):]: ln for p, ln in doc.lines.items() if p[: len(prefix)] == prefix}
+        out.append(Case(item=item.number, name=data["name"], project=YamlDoc(data=data, source=str(path), lines=lines),
+                        expect=c["expect"], file=str(path), line=doc.line_of(("cases", i))))
+    return out
+
+
+def run_case(screener: Screener, case: Case) -> CaseResult:
+    def result(ok: bool, message: str) -> CaseResult:
+        return CaseResult(case.item, case.name, ok, message, case.file, case.line)
+
+    try:
+        project = project_from_doc(case.project, screener.vocabulary)
+        d = screener.screen(project)
+    except EnvscreenError as exc:
+        return result(False, f"error: {exc}")
+    e = case.expect
+    problems = []
+    if "tier" in e and d.tier != e["tier"]:
+        problems.append(f"tier {d.tier} (status {d.status}, range {d.tier_range[0]}..{d.tier_range[1]}), expected {e['tier']}")
+    want_status = e.get("status", "determined" if "tier" in e else None)
+    if want_status and d.status != want_status:
+        problems.append(f"status {d.status}, expected {want_status}")
+    named = {m.fact for m in d.missing}
+    for fact in e.get("missing", []):
+        if fact not in named:
+            problems.append(f"'{fact}' not among the missing facts {sorted(named)}")
+    matched = {o.item for o in d.items if o.matched}
+    for n in e.get("items", []):
+        if n not in matched:
+            problems.append(f"item {n} not matched (matched: {sorted(matched)})")
+    if e.get("tier") not in (None, "exempt") and "items" not in e and case.item not in matched:
+        problems.append(f"the case does not match its own item {case.item} (matched: {sorted(matched)})")
+    return result(not problems, "; ".join(problems) or "ok")
+
+
+@dataclass(frozen=True)
+class SuiteReport:
+    results: tuple[CaseResult, ...]
+    uncovered: tuple[str, ...]  # "item 25 report_book" columns that no case reaches
+    items_without_cases: tuple[int, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results) and not self.uncovered and not self.items_without_cases
+
+
+def run_suite(screener: Screener, items: set[int] | None = None) -> SuiteReport:
+    """Run every case of the selected items; also report columns no case reaches."""
+    results: list[CaseResult] = []
+    uncovered: list[str] = []
+    without: list[int] = []
+    for pack in screener.rules.packs:
+        for item in pack.items:
+            if items is not None and item.number not in items:
+                continue
+            cases = load_cases(item)
+            if not cases:
+                without.append(item.number)
+                continue
+            reached: set[str] = set()
+            for case in cases:
+                r = run_case(screener, case)
+                results.append(r)
+                if r.ok and case.expect.get("tier"):
+                    reached.add(case.expect["tier"])
+            uncovered += [f"item {item.number} {c.tier}" for c in item.columns if c.tier not in reached]
+    return SuiteReport(tuple(results), tuple(uncovered), tuple(without))

@@ -1,0 +1,185 @@
+"""The `envscreen` command: a thin adapter over load -> screen -> report."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .errors import EnvscreenError, InputError
+from .project import load_project
+from .report import decision_to_dict, render_json, render_markdown, render_text
+from .screener import Screener
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="envscreen: EIA access screening (环评准入预审).")
+rules_app = typer.Typer(no_args_is_help=True, help="Test and inspect rule packs.")
+app.add_typer(rules_app, name="rules")
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+
+
+RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="rules directory (default: the bundled rules)")]
+
+
+def _screener(rules: Path | None) -> Screener:
+    return Screener(rules)
+
+
+def _project_files(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".json") and f.is_file())
+        else:
+            out.append(p)
+    return out
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="project YAML files or directories of them")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="output format")] = Format.text,
+    lang: Annotated[Lang, typer.Option("--lang", help="language of text and Markdown output")] = Lang.zh,
+    rules: RulesOpt = None,
+) -> None:
+    """Screen projects: the EIA tier under the 2021 directory, with reasons and next steps."""
+    screener = _screener(rules)
+    files = _project_files(paths)
+    if not files:
+        raise InputError("input_no_projects", "no project files (*.yaml, *.yml, *.json) found",
+                         file=", ".join(map(str, paths)))
+    batch = len(files) > 1 or any(p.is_dir() for p in paths)
+    results: list[dict[str, Any]] = []
+    worst = 0
+    for f in files:
+        try:
+            decision = screener.screen(load_project(f, screener.vocabulary))
+        except EnvscreenError as exc:
+            worst = max(worst, exc.exit_code)
+            results.append({"file": str(f), "error": exc.to_dict()})
+            if fmt is not Format.json:
+                typer.echo(f"{'错误' if lang is Lang.zh else 'error'}: {exc}", err=True)
+            continue
+        results.append({"file": str(f), "decision": decision_to_dict(decision)})
+        if fmt is Format.text:
+            if batch:
+                typer.echo(f"==> {f}")
+            typer.echo(render_text(decision, screener.vocabulary, lang.value))
+        elif fmt is Format.markdown:
+            typer.echo(render_markdown(decision, screener.vocabulary, lang.value))
+        elif not batch:
+            typer.echo(render_json(decision))
+    if fmt is Format.json and (batch or worst):
+        doc: Any = {"schema": "envscreen/batch/v1", "results": results} if batch else \
+            {"schema": "envscreen/error/v1", **results[0]}
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+    if batch and fmt is not Format.json:
+        failed = sum(1 for r in results if "error" in r)
+        typer.echo(f"{len(results) - failed} screened, {failed} failed", err=True)
+    raise typer.Exit(worst)
+
+
+@app.command()
+def vocabulary(
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.markdown,
+    rules: RulesOpt = None,
+) -> None:
+    """List every term a project file may use, with its meaning and unit."""
+    from .rulepack import load_rules
+    from .vocabulary_doc import render_vocabulary
+
+    typer.echo(render_vocabulary(load_rules(rules).vocabulary, fmt.value), nl=False)
+
+
+def _item_set(spec: str | None) -> set[int] | None:
+    if not spec:
+        return None
+    out: set[int] = set()
+    for part in spec.split(","):
+        lo, _, hi = part.strip().partition("-")
+        try:
+            out |= set(range(int(lo), int(hi or lo) + 1))
+        except ValueError:
+            raise InputError("input_bad_items", f"'{part}' is not an item number or range like 1-35") from None
+    return out
+
+
+@rules_app.command("test")
+def rules_test(
+    items: Annotated[Optional[str], typer.Option(help="item numbers, e.g. 1-35,40")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list passing cases too")] = False,
+    rules: RulesOpt = None,
+) -> None:
+    """Run the test cases beside each rule; fail on a wrong answer or an uncovered column."""
+    from .casesuite import run_suite
+    from .rulepack import load_rules
+
+    selected = _item_set(items)
+    report = run_suite(Screener(load_rules(rules, selected)), selected)
+    for r in report.results:
+        if verbose or not r.ok:
+            typer.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.file}:{r.line}: item {r.item}: {r.name}: {r.message}")
+    for u in report.uncovered:
+        typer.echo(f"FAIL {u}: no passing case reaches this column")
+    for n in report.items_without_cases:
+        typer.echo(f"FAIL item {n}: no cases file")
+    passed = sum(1 for r in report.results if r.ok)
+    failed = len(report.results) - passed + len(report.uncovered) + len(report.items_without_cases)
+    typer.echo(f"{passed} passed, {failed} failed")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@rules_app.command("stats")
+def rules_stats(rules: RulesOpt = None) -> None:
+    """Count items, clauses, clauses with a manual check, and compiled rulesets."""
+    from .conditions import Manual, leaves
+
+    screener = _screener(rules)
+    for pack in screener.rules.packs:
+        clauses = [c for i in pack.items for col in i.columns for c in col.clauses]
+        manual = [c for c in clauses if any(isinstance(leaf, Manual) for leaf in leaves(c.condition))]
+        typer.echo(f"{pack.id} {pack.version}: {len(pack.items)} items, {len(clauses)} clauses, "
+                   f"{len(clauses) - len(manual)} fully encoded, {len(manual)} with a manual check")
+        for c in manual:
+            typer.echo(f"  manual: {c.id}: {c.text}")
+    sizes = [len(rs.rules) + 1 for rs in screener.engine.rulesets]
+    typer.echo(f"rulesets: {len(sizes)}, rules per ruleset: {sizes}")
+
+
+def main() -> None:
+    """Console entry point: user mistakes exit 2 with a message, failures exit 1, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except EnvscreenError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except (typer.BadParameter, typer.Abort) as exc:  # pragma: no cover - click usage errors
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        if os.environ.get("ENVSCREEN_DEBUG"):
+            raise
+        typer.echo(f"internal error: {type(exc).__name__}: {exc} (set ENVSCREEN_DEBUG=1 for details; please report it)",
+                   err=True)
+        sys.exit(1)

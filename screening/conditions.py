@@ -1,0 +1,272 @@
+"""Condition trees: parse them from rule data, evaluate them in three-valued logic, and
+compile them to durable-rules expressions. Nothing here executes rule-supplied code."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Union
+
+from .errors import RuleError, did_you_mean
+from .vocabulary import Vocabulary
+
+# Fact keys are flat property names of one durable-rules message, prefixed by kind.
+PREFIX = {
+    "quantities": "q_",
+    "processes": "p_",
+    "features": "f_",
+    "project_types": "t_",
+    "industry_codes": "c_",
+    "sensitive_areas": "sa_",
+}
+CONSTRUCTION_KEY = "k_construction"
+INDUSTRIAL_BUILDING_KEY = "b_industrial_building"
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "gte": operator.ge, "gt": operator.gt, "lt": operator.lt, "lte": operator.le,
+    "eq": operator.eq, "neq": operator.ne,
+}
+_NEGATE = {"gte": "lt", "gt": "lte", "lt": "gte", "lte": "gt", "eq": "neq", "neq": "eq"}
+SYMBOL = {"gte": "≥", "gt": ">", "lt": "<", "lte": "≤", "eq": "=", "neq": "≠"}
+
+
+@dataclass(frozen=True)
+class Cmp:
+    """A leaf: fact `key` compared with `value`. `section`/`term` say what the fact is."""
+
+    key: str
+    op: str
+    value: Any
+    section: str
+    term: str | None = None
+
+
+@dataclass(frozen=True)
+class Manual:
+    """A clause part no project fact can decide: always unknown."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class All:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Node
+
+
+Node = Union[bool, Cmp, Manual, All, AnyOf, Not]
+MISSING: Any = object()
+
+
+# ---------------------------------------------------------------- parsing rule data
+
+class ConditionParser:
+    """Turn the YAML condition grammar (docs/rule-packs.md) into a Node tree."""
+
+    def __init__(self, vocab: Vocabulary, source: str, line_of: Callable[[tuple[Any, ...]], int | None]) -> None:
+        self.vocab = vocab
+        self.source = source
+        self.line_of = line_of
+
+    def fail(self, path: tuple[Any, ...], message: str, hint: str | None = None) -> RuleError:
+        return RuleError("rule_bad_condition", message, file=self.source, line=self.line_of(path),
+                         field=".".join(str(p) for p in path), hint=hint)
+
+    def parse(self, spec: Any, path: tuple[Any, ...], scope: tuple[str, ...]) -> Node:
+        if spec is True or spec is False:
+            return bool(spec)
+        if spec == "TODO" or spec is None:
+            raise self.fail(path, "condition not written yet (TODO)")
+        if not isinstance(spec, dict) or not spec:
+            raise self.fail(path, f"a condition must be true or a mapping, not {spec!r}")
+        for combinator, cls in (("all", All), ("any", AnyOf)):
+            if combinator in spec:
+                self.only(spec, path, {combinator})
+                items = spec[combinator]
+                if not isinstance(items, list) or not items:
+                    raise self.fail(path, f"'{combinator}' needs a non-empty list of conditions")
+                return cls(tuple(self.parse(c, path + (combinator, i), scope) for i, c in enumerate(items)))
+        if "not" in spec:
+            self.only(spec, path, {"not"})
+            return Not(self.parse(spec["not"], path + ("not",), scope))
+        if "quantity" in spec:
+            return self.quantity(spec, path)
+        for section, key in (("process", "processes"), ("feature", "features"), ("project_type", "project_types")):
+            if section in spec:
+                self.only(spec, path, {section})
+                term = self.term(spec[section], key, path + (section,))
+                return Cmp(PREFIX[key] + term, "eq", True, key, term)
+        if "industry_code" in spec:
+            self.only(spec, path, {"industry_code"})
+            code = str(spec["industry_code"])
+            if not code.isdigit() or not 2 <= len(code) <= 4:
+                raise self.fail(path + ("industry_code",), f"'{code}' is not a 2-4 digit GB/T 4754 code (quote it)")
+            return Cmp(PREFIX["industry_codes"] + code, "eq", True, "industry_codes", code)
+        if "construction" in spec:
+            self.only(spec, path, {"construction"})
+            kinds = spec["construction"]
+            kinds = [kinds] if isinstance(kinds, str) else kinds
+            if not isinstance(kinds, list) or not kinds:
+                raise self.fail(path, "'construction' needs a list of construction kinds")
+            return AnyOf(tuple(Cmp(CONSTRUCTION_KEY, "eq", self.term(k, "construction_kinds", path + ("construction",)),
+                                   "construction", k) for k in kinds))
+        if "industrial_building" in spec:
+            self.only(spec, path, {"industrial_building"})
+            if not isinstance(spec["industrial_building"], bool):
+                raise self.fail(path, "'industrial_building' takes true or false")
+            return Cmp(INDUSTRIAL_BUILDING_KEY, "eq", spec["industrial_building"], "industrial_building")
+        if "sensitive_area" in spec:
+            self.only(spec, path, {"sensitive_area"})
+            kinds = spec["sensitive_area"]
+            if kinds == "in_scope":
+                if not scope:
+                    raise self.fail(path, "'sensitive_area: in_scope' but the row has no sensitive_area_scope kinds")
+                kinds = list(scope)
+            if not isinstance(kinds, list) or not kinds:
+                raise self.fail(path, "'sensitive_area' takes in_scope or a list of sensitive-area kinds")
+            return AnyOf(tuple(
+                Cmp(PREFIX["sensitive_areas"] + self.term(k, "sensitive_areas", path + ("sensitive_area",)), "eq", True,
+                    "sensitive_areas", k) for k in kinds))
+        if "manual_check" in spec:
+            self.only(spec, path, {"manual_check"})
+            text = spec["manual_check"]
+            if not isinstance(text, str) or len(text) < 8:
+                raise self.fail(path, "'manual_check' needs a sentence saying what to check and why")
+            return Manual(text)
+        raise self.fail(path, f"unknown condition {sorted(spec)}",
+                        hint="see docs/rule-packs.md: all, any, not, quantity, process, feature, project_type, "
+                             "industry_code, construction, industrial_building, sensitive_area, manual_check")
+
+    def only(self, spec: dict[str, Any], path: tuple[Any, ...], allowed: set[str]) -> None:
+        extra = set(spec) - allowed
+        if extra:
+            raise self.fail(path, f"unexpected keys {sorted(extra)} beside {sorted(allowed)}",
+                            hint="wrap several conditions in 'all:' or 'any:'")
+
+    def term(self, term: Any, section: str, path: tuple[Any, ...]) -> str:
+        terms = self.vocab.terms(section)
+        if not isinstance(term, str) or term not in terms:
+            raise RuleError("rule_unknown_term", f"unknown {section} term '{term}'", file=self.source,
+                            line=self.line_of(path), field=".".join(map(str, path)),
+                            hint=did_you_mean(str(term), terms) or "add it to rules/vocabulary.yaml")
+        return term
+
+    def quantity(self, spec: dict[str, Any], path: tuple[Any, ...]) -> Node:
+        name = self.term(spec["quantity"], "quantities", path + ("quantity",))
+        self.only(spec, path, {"quantity", *_OPS} - {"eq", "neq"})
+        parts: list[Node] = []
+        for op in ("gte", "gt", "lt", "lte"):
+            if op in spec:
+                value = spec[op]
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise self.fail(path + (op,), f"'{op}' needs a number, not {value!r}")
+                parts.append(Cmp(PREFIX["quantities"] + name, op, float(value), "quantities", name))
+        if not parts:
+            raise self.fail(path, f"quantity '{name}' needs a comparison: gte, gt, lt or lte")
+        return parts[0] if len(parts) == 1 else All(tuple(parts))
+
+
+# ---------------------------------------------------------------- normal form
+
+def nnf(node: Node, negate: bool = False) -> Node:
+    """Return `node` (or its negation) with every `not` pushed down to the leaves."""
+    if isinstance(node, bool):
+        return node != negate
+    if isinstance(node, Cmp):
+        return Cmp(node.key, _NEGATE[node.op], node.value, node.section, node.term) if negate else node
+    if isinstance(node, Manual):
+        return node
+    if isinstance(node, Not):
+        return nnf(node.child, not negate)
+    if isinstance(node, All):
+        kids = tuple(nnf(c, negate) for c in node.children)
+        return AnyOf(kids) if negate else All(kids)
+    kids = tuple(nnf(c, negate) for c in node.children)
+    return All(kids) if negate else AnyOf(kids)
+
+
+def leaves(node: Node) -> Iterator[Cmp | Manual]:
+    if isinstance(node, (Cmp, Manual)):
+        yield node
+    elif isinstance(node, Not):
+        yield from leaves(node.child)
+    elif isinstance(node, (All, AnyOf)):
+        for c in node.children:
+            yield from leaves(c)
+
+
+# ---------------------------------------------------------------- three-valued evaluation
+
+def evaluate(node: Node, facts: Mapping[str, Any]) -> bool | None:
+    """Evaluate an NNF tree in Kleene logic: None means unknown.
+
+    >>> evaluate(Cmp("q_beds", "gte", 20.0, "quantities", "beds"), {"q_beds": 19})
+    False
+    """
+    if isinstance(node, bool):
+        return node
+    if isinstance(node, Cmp):
+        v = facts.get(node.key, MISSING)
+        return None if v is MISSING else _OPS[node.op](v, node.value)
+    if isinstance(node, Manual):
+        return None
+    if isinstance(node, All):
+        result: bool | None = True
+        for c in node.children:
+            r = evaluate(c, facts)
+            if r is False:
+                return False
+            if r is None:
+                result = None
+        return result
+    if isinstance(node, AnyOf):
+        result = False
+        for c in node.children:
+            r = evaluate(c, facts)
+            if r is True:
+                return True
+            if r is None:
+                result = None
+        return result
+    raise TypeError("evaluate() needs a tree in normal form")
+
+
+# ---------------------------------------------------------------- durable-rules expressions
+
+def to_durable(node: Node, possible: bool) -> dict[str, Any] | bool:
+    """Compile an NNF tree to a durable-rules expression, folding constants.
+
+    possible=False: holds when the tree is certainly true (unknown facts count as false).
+    possible=True: holds when the tree may be true (unknown facts count as true).
+    """
+    if isinstance(node, bool):
+        return node
+    if isinstance(node, Manual):
+        return possible
+    if isinstance(node, Cmp):
+        test = {node.key: node.value} if node.op == "eq" else {"$" + node.op: {node.key: node.value}}
+        return {"$or": [{"$nex": {node.key: 1}}, test]} if possible else test
+    is_all = isinstance(node, All)
+    assert isinstance(node, (All, AnyOf))
+    parts: list[dict[str, Any]] = []
+    for c in node.children:
+        d = to_durable(c, possible)
+        if d is (not is_all):  # False inside all, True inside any: decides the whole
+            return not is_all
+        if d is is_all:  # neutral element
+            continue
+        assert isinstance(d, dict)
+        parts.append(d)
+    if not parts:
+        return is_all
+    return parts[0] if len(parts) == 1 else {("$and" if is_all else "$or"): parts}

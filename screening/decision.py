@@ -1,0 +1,326 @@
+"""Stage 5, decide tier: combine the fired rules into a Decision with its reasons.
+
+Article 4 (several items: the highest tier), article 5 (not listed: exempt) and the
+three-valued reading (a fact not given is unknown, never assumed) are applied here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, All, AnyOf, Cmp, Manual, Node, leaves
+from .conditions import evaluate as _leaf_eval
+from .facts import Facts
+from .project import Project
+from .rulepack import COLUMNS, TIER_RANK, Clause, Item, RulePack, RuleSet, TierInfo
+
+Override = Mapping[Cmp, bool]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One fact that made a condition hold: `quantities.beds = 520 ≥ 500`."""
+
+    fact: str
+    value: Any
+    op: str
+    threshold: Any
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A clause that holds for the project, with its citation and evidence."""
+
+    rule_id: str
+    item: int
+    item_text: str
+    tier: str
+    clause_text: str
+    column_text: str
+    citation: str
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    item: int
+    text: str
+    group: str
+    matched: bool  # False: the project may belong to the item, facts missing
+    tier: str | None  # None when the facts do not decide it
+    possible: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A fact the project did not give that could change the tier."""
+
+    fact: str
+    items: tuple[int, ...]
+    clauses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ManualCheck:
+    item: int
+    rule_id: str
+    clause_text: str
+    check: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """What would change the outcome: `fact op threshold` would make item `item` reach `tier`."""
+
+    item: int
+    tier: str
+    fact: str
+    op: str
+    threshold: Any
+    unit: str | None
+    rule_id: str
+    clause_text: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """An article or note of the directory that shaped the outcome (`note4`, items (25,))."""
+
+    code: str
+    items: tuple[int, ...] = ()
+    zh: str = ""
+    en: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The screening result. Rendering only reads it; it never re-derives anything."""
+
+    project: str
+    project_id: str | None
+    status: str  # determined | needs_more_information | needs_manual_check
+    tier: str | None
+    tier_range: tuple[str, str]
+    procedure: TierInfo | None
+    items: tuple[ItemOutcome, ...]
+    findings: tuple[Finding, ...]
+    missing: tuple[Missing, ...]
+    manual_checks: tuple[ManualCheck, ...]
+    changes: tuple[Change, ...]
+    notes: tuple[Note, ...]
+    fired_rules: tuple[str, ...]
+    rule_pack: dict[str, str] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- reference evaluation
+
+def evaluate(node: Node, facts: Mapping[str, Any], override: Override | None = None) -> bool | None:
+    """Kleene evaluation of an NNF tree, with some leaves forced (for "what would change")."""
+    if isinstance(node, bool):
+        return node
+    if isinstance(node, Cmp):
+        if override and node in override:
+            return override[node]
+        return _leaf_eval(node, facts)
+    if isinstance(node, Manual):
+        return None
+    is_all = isinstance(node, All)
+    assert isinstance(node, (All, AnyOf))
+    result: bool | None = is_all
+    for c in node.children:
+        r = evaluate(c, facts, override)
+        if r is (not is_all):
+            return not is_all
+        if r is None:
+            result = None
+    return result
+
+
+def item_range(item: Item, facts: Mapping[str, Any], override: Override | None = None) -> tuple[str, str] | None:
+    """Pure-Python outcome of one item: (lowest, highest) tier the facts allow, or None when
+    the project certainly is not in the item. Cross-checks the durable-rules path in tests."""
+    m = evaluate(item.match, facts, override)
+    if m is False:
+        return None
+    floor = ceiling = "exempt"
+    for col in item.columns:  # top-down
+        results = [evaluate(c.full, facts, override) for c in col.clauses]
+        if ceiling == "exempt" and any(r is not False for r in results):
+            ceiling = col.tier
+        if m and any(r is True for r in results):
+            floor = col.tier
+            break
+    return floor, ceiling
+
+
+def explain(node: Node, facts: Mapping[str, Any], units: Mapping[str, str | None]) -> list[Evidence]:
+    """Evidence for a tree that holds: every leaf of an `all`, the first true branch of an `any`."""
+    if isinstance(node, Cmp):
+        return [_evidence(node, facts.get(node.key), units)]
+    if isinstance(node, All):
+        return [e for c in node.children for e in explain(c, facts, units)]
+    if isinstance(node, AnyOf):
+        for c in node.children:
+            if evaluate(c, facts) is True:
+                return explain(c, facts, units)
+    return []
+
+
+def fact_name(leaf: Cmp) -> str:
+    """The user-facing name of a leaf's fact: `quantities.beds`, `processes`, `industry_codes`."""
+    if leaf.key == CONSTRUCTION_KEY:
+        return "construction"
+    if leaf.key == INDUSTRIAL_BUILDING_KEY:
+        return "industrial_building"
+    if leaf.section == "quantities":
+        return f"quantities.{leaf.term}"
+    return leaf.section
+
+
+def _evidence(leaf: Cmp, value: Any, units: Mapping[str, str | None]) -> Evidence:
+    if leaf.section in ("quantities", "construction") or leaf.key == INDUSTRIAL_BUILDING_KEY:
+        return Evidence(fact_name(leaf), value, leaf.op, leaf.value, units.get(leaf.term or ""))
+    # A membership flag: "processes contains electroplating" (or "does not", op neq / value False)
+    holds = (leaf.op == "eq") == bool(leaf.value)
+    return Evidence(fact_name(leaf), leaf.term, "contains" if holds else "lacks", leaf.term)
+
+
+# ---------------------------------------------------------------- the decision
+
+def decide(project: Project, facts: Facts, fired: frozenset[str], candidates: set[int], rules: RuleSet) -> Decision:
+    """Combine fired rule names into a Decision (article 4: highest tier; article 5: exempt)."""
+    pack = rules.directory
+    items = {i.number: i for p in rules.packs for i in p.items}
+    units = {k: t.unit for k, t in rules.vocabulary.terms("quantities").items()}
+    outcomes: list[ItemOutcome] = []
+    findings: list[Finding] = []
+    uncertain: list[tuple[Item, Clause | None]] = []
+    notes: list[Note] = []
+    floor = ceiling = "exempt"
+    for n in sorted(candidates):
+        item = items[n]
+        m_true, m_possible = f"{item.id}.match#T" in fired, f"{item.id}.match#P" in fired
+        if not m_possible:
+            if item.industrial_building_only and project.industrial_building is False and evaluate(
+                    item.match, facts, {Cmp(INDUSTRIAL_BUILDING_KEY, "eq", True, "industrial_building"): True}):
+                notes.append(Note("note4_industrial_building", (n,)))
+            continue
+        item_floor, item_ceiling, decisive = "exempt", "exempt", None
+        for col in item.columns:
+            col_true = [c for c in col.clauses if f"{c.id}#T" in fired]
+            col_possible = [c for c in col.clauses if f"{c.id}#P" in fired]
+            if item_ceiling == "exempt" and col_possible:
+                item_ceiling = col.tier
+            if col_true:
+                item_floor, decisive = col.tier, col_true
+                break
+            uncertain += [(item, c) for c in col_possible]
+        if not m_true:
+            uncertain.append((item, None))
+        possible = tuple(t for t in ("exempt", *reversed(COLUMNS))
+                         if TIER_RANK[item_floor] <= TIER_RANK[t] <= TIER_RANK[item_ceiling])
+        outcomes.append(ItemOutcome(
+            item=n, text=item.text, group=item.group, matched=m_true,
+            tier=item_floor if item_floor == item_ceiling and m_true else None, possible=possible,
+            evidence=tuple(explain(item.match, facts, units)) if m_true else ()))
+        if m_true:
+            floor = max(floor, item_floor, key=TIER_RANK.__getitem__)
+            for c in decisive or ():
+                col = item.column(c.column)
+                findings.append(Finding(
+                    rule_id=c.id, item=n, item_text=item.text, tier=c.column, clause_text=c.text,
+                    column_text=col.text if col else c.text, citation=_citation(pack, item, c.column, c.text),
+                    evidence=tuple(explain(c.condition, facts, units))))
+        ceiling = max(ceiling, item_ceiling, key=TIER_RANK.__getitem__)
+
+    # Only what could lift the outcome above the certain floor is worth asking for.
+    relevant = [(i, c) for i, c in uncertain
+                if TIER_RANK[c.column if c else _ceiling_of(outcomes, i.number)] > TIER_RANK[floor]]
+    missing, manual = _missing(relevant, facts)
+    status = "determined" if floor == ceiling else ("needs_more_information" if missing else "needs_manual_check")
+    tier = floor if status == "determined" else None
+    if sum(1 for o in outcomes if o.matched) > 1:
+        notes.append(Note("article4_highest"))
+    if not any(o.matched for o in outcomes):
+        notes.append(Note("article5_unlisted"))
+    elif status == "determined" and tier == "exempt":
+        notes.append(Note("article5_no_column"))
+    if any(e.fact.startswith("quantities.") for f in findings for e in f.evidence):
+        notes.append(Note("note2_new_scale"))
+    if project.processes and set(project.declared_processes) & {"electroless_plating", "anodizing"}:
+        notes.append(Note("note6_electroplating"))
+    if project.touches_main_works is False and project.construction in ("expansion", "renovation"):
+        notes.append(Note("article4_renovation_content"))
+    return Decision(
+        project=project.name, project_id=project.id, status=status, tier=tier, tier_range=(floor, ceiling),
+        procedure=pack.tiers[tier] if tier else None, items=tuple(outcomes), findings=tuple(findings),
+        missing=missing, manual_checks=manual,
+        changes=_changes([items[n] for n in sorted(candidates)], facts, floor, units),
+        notes=tuple(_note_text(pack, n) for n in _merge_notes(notes)), fired_rules=tuple(sorted(fired)),
+        rule_pack={"id": pack.id, "version": pack.version, "title": pack.title},
+    )
+
+
+def _merge_notes(notes: list[Note]) -> list[Note]:
+    merged: dict[str, tuple[int, ...]] = {}
+    for n in notes:
+        merged[n.code] = merged.get(n.code, ()) + n.items
+    return [Note(code, items) for code, items in merged.items()]
+
+
+def _note_text(pack: RulePack, note: Note) -> Note:
+    text = pack.notes.get(note.code, {})
+    items = "、".join(str(i) for i in note.items)
+    return Note(note.code, note.items, text.get("zh", note.code).replace("{items}", items),
+                text.get("en", note.code).replace("{items}", items))
+
+
+def _ceiling_of(outcomes: list[ItemOutcome], n: int) -> str:
+    o = next(o for o in outcomes if o.item == n)
+    return o.possible[-1]
+
+
+def _citation(pack: RulePack, item: Item, column: str, text: str) -> str:
+    return f"{pack.citation_prefix} 第{item.number}项「{item.text}」{pack.tiers[column].zh}栏：{text}"
+
+
+def _missing(relevant: list[tuple[Item, Clause | None]], facts: Facts) -> tuple[tuple[Missing, ...], tuple[ManualCheck, ...]]:
+    by_fact: dict[str, tuple[set[int], set[str]]] = {}
+    manual: dict[tuple[str, str], ManualCheck] = {}
+    for item, clause in relevant:
+        node = clause.full if clause else item.match
+        rid = clause.id if clause else f"{item.id}.match"
+        for leaf in leaves(node):
+            if isinstance(leaf, Manual):
+                if clause is not None:
+                    manual[(rid, leaf.text)] = ManualCheck(item.number, rid, clause.text, leaf.text)
+            elif leaf.key not in facts:
+                its, cls = by_fact.setdefault(fact_name(leaf), (set(), set()))
+                its.add(item.number)
+                cls.add(rid)
+    missing = tuple(Missing(f, tuple(sorted(i)), tuple(sorted(c))) for f, (i, c) in sorted(by_fact.items()))
+    return missing, tuple(manual.values())
+
+
+def _changes(items: list[Item], facts: Facts, floor: str, units: Mapping[str, str | None]) -> tuple[Change, ...]:
+    """Single-fact changes that would lift an item above the current floor."""
+    out: dict[tuple[str, str, str, str], Change] = {}
+    for item in items:
+        for col in item.columns:
+            if TIER_RANK[col.tier] <= TIER_RANK[floor]:
+                break
+            for clause in col.clauses:
+                if evaluate(clause.full, facts) is not False:
+                    continue
+                for leaf in leaves(clause.full):
+                    if not isinstance(leaf, Cmp) or evaluate(leaf, facts) is not False:
+                        continue
+                    if evaluate(clause.full, facts, {leaf: True}) is True:
+                        ev = _evidence(leaf, None, units)
+                        key = (ev.fact, ev.op, str(ev.threshold), col.tier)
+                        out.setdefault(key, Change(item.number, col.tier, ev.fact, ev.op, ev.threshold, ev.unit,
+                                                   clause.id, clause.text))
+    return tuple(sorted(out.values(), key=lambda c: (-TIER_RANK[c.tier], c.item)))[:8]

@@ -1,0 +1,196 @@
+"""Stage 4, evaluate rules: compile rule packs to durable-rules rulesets once, then run
+one isolated session per screening.
+
+durable-rules 2.0.28 has measured hazards (../shared/engine/DURABLE-RULES.md); each
+guard-rail below names the hazard it answers:
+  1 heap corruption on delete_state after an unmatched fact  -> a catch-all rule per ruleset
+  2 registration hangs at 530 rules in a ruleset              -> at most MAX_RULES per ruleset
+  3 not thread-safe, background timer threads                 -> one process-wide lock; no timers
+  4/5 session cap and slowdown from leaked sessions           -> fresh sid, delete_state in finally
+  6 rulesets can never be removed or re-registered            -> unique names, registered once
+  7 exceptions in actions are swallowed into the state        -> actions only record; state checked
+  8 at most 255 properties per message                        -> at most MAX_FACTS per ruleset
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from durable import engine as _dr
+
+from .conditions import PREFIX, Node, leaves, to_durable
+from .errors import EngineError
+from .facts import Facts
+from .rulepack import Item, RuleSet
+
+MAX_RULES = 200
+MAX_FACTS = 240
+_GUARD_KEY = "x_screening"  # only our messages carry it, so rules never match durable's own state object
+_LOCK = threading.RLock()
+_SIDS = itertools.count(1)
+_INSTANCES = itertools.count(1)
+_fired: list[str] = []
+_host: _dr.Host | None = None
+
+
+class _QuietHost(_dr.Host):  # type: ignore[misc]
+    """A durable-rules host without its background dispatch timers (hazard 3): we only
+    assert facts synchronously, so those threads would only race with us."""
+
+    def _run(self) -> None:
+        return None
+
+
+def _get_host() -> _dr.Host:
+    global _host
+    if _host is None:
+        _host = _QuietHost()
+    return _host
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    name: str  # "<clause or item id>#T" (certainly holds) or "#P" (may hold)
+    condition: dict[str, Any] | bool
+    fact_keys: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CompiledRuleset:
+    name: str
+    items: tuple[int, ...]
+    rules: tuple[CompiledRule, ...]
+    fact_keys: tuple[str, ...]
+
+
+def item_rules(item: Item) -> list[CompiledRule]:
+    """The rules of one item: its match and each clause, each as certain (#T) and possible (#P)."""
+    out: list[CompiledRule] = []
+    targets: list[tuple[str, Node]] = [(item.id + ".match", item.match)]
+    targets += [(c.id, c.full) for col in item.columns for c in col.clauses]
+    for rid, node in targets:
+        keys = frozenset(leaf.key for leaf in leaves(node) if hasattr(leaf, "key"))
+        for mode, possible in (("T", False), ("P", True)):
+            cond = to_durable(node, possible)
+            if cond is not False:
+                out.append(CompiledRule(f"{rid}#{mode}", cond, keys))
+    return out
+
+
+def pack_rulesets(rules: RuleSet, prefix: str) -> list[CompiledRuleset]:
+    """Split the items into rulesets that stay under MAX_RULES and MAX_FACTS (hazards 2, 8)."""
+    out: list[CompiledRuleset] = []
+    cur_items: list[int] = []
+    cur_rules: list[CompiledRule] = []
+    cur_keys: set[str] = set()
+
+    def flush() -> None:
+        if cur_items:
+            out.append(CompiledRuleset(f"{prefix}/{len(out)}", tuple(cur_items), tuple(cur_rules), tuple(sorted(cur_keys))))
+
+    for pack in rules.packs:
+        for item in pack.items:
+            rs = item_rules(item)
+            keys = set().union(*(r.fact_keys for r in rs))
+            if len(rs) + 1 > MAX_RULES or len(keys) > MAX_FACTS:
+                raise EngineError("engine_item_too_large", f"item {item.number} compiles to {len(rs)} rules and "
+                                  f"{len(keys)} facts; split its clauses", file=item.source)
+            if len(cur_rules) + len(rs) + 1 > MAX_RULES or len(cur_keys | keys) > MAX_FACTS:
+                flush()
+                cur_items, cur_rules, cur_keys = [], [], set()
+            cur_items.append(item.number)
+            cur_rules.extend(rs)
+            cur_keys |= keys
+    flush()
+    return out
+
+
+class Engine:
+    """Compiled rules, registered with durable-rules once per process; `fire` is the only
+    way the rest of envscreen touches the engine. Safe to call from several threads."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        pack = rules.directory
+        prefix = f"{pack.id}@{pack.version}#{next(_INSTANCES)}"
+        self.rulesets = pack_rulesets(rules, prefix)
+        self._ruleset_of = {n: rs for rs in self.rulesets for n in rs.items}
+        self._items = {i.number: i for p in rules.packs for i in p.items}
+        self._code_exact: dict[str, set[int]] = {}
+        self._code_prefix: dict[str, set[int]] = {}
+        self._types: dict[str, set[int]] = {}
+        for item in self._items.values():
+            for c in item.industry_codes:
+                self._code_exact.setdefault(c, set()).add(item.number)
+                for k in range(1, len(c) + 1):
+                    self._code_prefix.setdefault(c[:k], set()).add(item.number)
+            for t in item.project_types:
+                self._types.setdefault(t, set()).add(item.number)
+        definitions = {rs.name: self._definition(rs) for rs in self.rulesets}
+        with _LOCK:
+            _get_host().register_rulesets(definitions)
+
+    @staticmethod
+    def _definition(rs: CompiledRuleset) -> dict[str, Any]:
+        guard = {_GUARD_KEY: 1}
+        d: dict[str, Any] = {}
+        for r in rs.rules:
+            cond = guard if r.condition is True else {"$and": [guard, r.condition]}
+            d[r.name] = {"all": [{"m": cond}], "run": _recorder(r.name)}
+        # Hazard 1: a fact that no rule matches corrupts the heap on delete_state.
+        d["catch_all"] = {"all": [{"m": guard}], "run": _ignore}
+        return d
+
+    def candidates(self, codes: Iterable[str], project_types: Iterable[str]) -> set[int]:
+        """Items a project may belong to: a superset that the match rules then decide."""
+        out: set[int] = set()
+        for code in codes:
+            for k in range(2, len(code) + 1):
+                out |= self._code_exact.get(code[:k], set())
+            out |= self._code_prefix.get(code, set())
+        for t in project_types:
+            out |= self._types.get(t, set())
+        return out
+
+    def fire(self, facts: Facts, items: Iterable[int]) -> frozenset[str]:
+        """Return the names of the rules that fire for `facts` among the rulesets of `items`."""
+        rulesets = {self._ruleset_of[n].name: self._ruleset_of[n] for n in items}
+        fired: set[str] = set()
+        for rs in rulesets.values():
+            msg = facts.message(rs.fact_keys)
+            msg[_GUARD_KEY] = 1
+            fired |= _assert_isolated(rs.name, msg)
+        return frozenset(fired)
+
+
+def _recorder(name: str) -> Any:
+    def record(c: Any) -> None:
+        _fired.append(name)
+
+    return record
+
+
+def _ignore(c: Any) -> None:
+    return None
+
+
+def _assert_isolated(ruleset: str, msg: dict[str, Any]) -> set[str]:
+    host = _get_host()
+    with _LOCK:  # hazard 3
+        sid = f"s{next(_SIDS)}"  # hazards 4/5: a fresh session each time, always deleted
+        msg["sid"] = sid
+        _fired.clear()
+        try:
+            state = host.assert_fact(ruleset, msg)
+            if isinstance(state, dict) and "exception" in state:  # hazard 7
+                raise EngineError("engine_action_failed", f"a rule action failed: {state['exception']}")
+            return set(_fired)
+        except _dr.MessageNotHandledException:
+            raise EngineError("engine_unhandled", "no rule handled the facts (the catch-all rule is missing)") from None
+        finally:
+            _fired.clear()
+            host.delete_state(ruleset, sid)

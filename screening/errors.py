@@ -1,0 +1,91 @@
+"""Typed errors: each carries a stable code, a location and a hint a person can act on.
+
+    EnvscreenError
+    ├── InputError        bad input: a project file the user wrote (exit code 2)
+    │   └── ProjectError  a project that fails validation against the vocabulary
+    ├── RuleError         a rule pack or vocabulary that fails validation (exit code 2)
+    └── EngineError       the rule engine misbehaved: a bug, not the user's fault (exit code 1)
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class EnvscreenError(Exception):
+    """Base of every error envscreen raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.file = file
+        self.line = line
+        self.field = field
+        self.hint = hint
+
+    @property
+    def location(self) -> str:
+        if self.file is None:
+            return ""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def __str__(self) -> str:
+        head = f"{self.location}: " if self.location else ""
+        field = f" (field '{self.field}')" if self.field else ""
+        hint = f"; {self.hint}" if self.hint else ""
+        return f"{head}{self.code}: {self.message}{field}{hint}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "hint": self.hint,
+        }
+
+
+class InputError(EnvscreenError):
+    """Raised when an input file cannot be read as a safe, well-formed YAML document."""
+
+    exit_code = 2
+
+
+class ProjectError(InputError):
+    """Raised when a project does not fit the project format or the vocabulary."""
+
+
+class RuleError(EnvscreenError):
+    """Raised when a rule pack or the vocabulary is malformed."""
+
+    exit_code = 2
+
+
+class EngineError(EnvscreenError):
+    """Raised when durable-rules fails or reports an exception: an internal failure."""
+
+    exit_code = 1
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """Return a "did you mean 'x'?" hint for the closest of `choices`, or None.
+
+    >>> did_you_mean("electroplatng", ["electroplating", "pickling"])
+    "did you mean 'electroplating'?"
+    """
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None

@@ -1,0 +1,94 @@
+"""Stage 3, derive facts: turn a Project into the flat, three-valued facts rules read.
+
+A fact that the project does not determine is absent (unknown), never a default."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, PREFIX
+from .project import Project
+
+_ABSENT: Any = object()
+
+
+class Facts(Mapping[str, Any]):
+    """Facts computed on demand from a project: `facts["q_beds"]`, `facts["c_336"]`, ..."""
+
+    __slots__ = ("project", "_cache")
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._cache: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        v = self._cache.get(key, _ABSENT)
+        if v is _ABSENT:
+            v = self._cache[key] = self._derive(key)
+        if v is _ABSENT:
+            raise KeyError(key)
+        return v
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __iter__(self) -> Iterator[str]:  # only the facts already asked for
+        return (k for k, v in self._cache.items() if v is not _ABSENT)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def message(self, keys: tuple[str, ...]) -> dict[str, Any]:
+        """Return the known facts among `keys` as one flat durable-rules message body."""
+        out: dict[str, Any] = {}
+        for k in keys:
+            v = self.get(k, _ABSENT)
+            if v is not _ABSENT:
+                out[k] = v
+        return out
+
+    def _derive(self, key: str) -> Any:
+        p = self.project
+        if key == CONSTRUCTION_KEY:
+            return p.construction
+        if key == INDUSTRIAL_BUILDING_KEY:
+            return _ABSENT if p.industrial_building is None else p.industrial_building
+        prefix, _, name = key.partition("_")
+        prefix += "_"
+        if prefix == PREFIX["quantities"]:
+            return p.quantities.get(name, _ABSENT)
+        if prefix == PREFIX["processes"]:
+            return _ABSENT if p.processes is None else name in p.processes
+        if prefix == PREFIX["features"]:
+            return _ABSENT if p.features is None else name in p.features
+        if prefix == PREFIX["project_types"]:
+            return name in p.project_types
+        if prefix == PREFIX["sensitive_areas"]:
+            return _ABSENT if p.sensitive_areas is None else name in p.sensitive_areas
+        if prefix == PREFIX["industry_codes"]:
+            return code_within(p.industry_codes, name)
+        raise KeyError(key)
+
+
+def code_within(project_codes: tuple[str, ...], code: str) -> Any:
+    """Whether a project with `project_codes` lies within industry `code`: True, False, or
+    absent (unknown) when a project code is broader than `code` (project '26' vs item '264').
+
+    >>> code_within(("2641",), "264"), code_within(("2641",), "265")
+    (True, False)
+    """
+    unknown = False
+    for c in project_codes:
+        if c.startswith(code):
+            return True
+        if code.startswith(c):
+            unknown = True
+    return _ABSENT if unknown else False
+
+
+def is_absent(value: Any) -> bool:
+    return value is _ABSENT

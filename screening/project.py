@@ -1,0 +1,244 @@
+"""Stage 1, load project: validate a project description against the vocabulary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ProjectError, did_you_mean
+from .vocabulary import Vocabulary
+from .yaml_source import YamlDoc, parse_yaml, read_yaml_file
+
+_CODE = re.compile(r"^[0-9]{2,4}$")
+_FIELDS = {
+    "name": "project name (required)",
+    "id": "your own reference for the project",
+    "description": "free text",
+    "construction": "construction kind (required)",
+    "industry_codes": "GB/T 4754-2017 industry codes",
+    "project_types": "project types for items without an industry code",
+    "processes": "complete list of process flags",
+    "features": "complete list of yes/no features",
+    "industrial_building": "true when production is in an industrial building (说明4)",
+    "quantities": "newly added quantities, unit in the name (说明2)",
+    "sensitive_areas": "kinds of sensitive area involved (第三条); [] for none",
+    "touches_main_works": "false for a renovation or expansion not touching the main works (第四条)",
+    "application_date": "date of application, YYYY-MM-DD",
+    "location": "site (optional; used by zoning checks)",
+}
+
+
+@dataclass(frozen=True)
+class Project:
+    """A validated project. `None` for processes/features/sensitive_areas/industrial_building
+    means "not declared" (unknown), which is not the same as an empty list (declared none)."""
+
+    name: str
+    construction: str
+    industry_codes: tuple[str, ...] = ()
+    project_types: tuple[str, ...] = ()
+    processes: frozenset[str] | None = None
+    declared_processes: tuple[str, ...] = ()
+    features: frozenset[str] | None = None
+    industrial_building: bool | None = None
+    quantities: dict[str, float] = field(default_factory=dict)
+    sensitive_areas: frozenset[str] | None = None
+    touches_main_works: bool | None = None
+    application_date: dt.date | None = None
+    id: str | None = None
+    description: str | None = None
+    location: dict[str, Any] | None = None
+    source: str | None = None
+
+
+def load_project(path: Path | str, vocab: Vocabulary) -> Project:
+    """Read and validate a project file; raise ProjectError with file, line and field."""
+    return project_from_doc(read_yaml_file(path), vocab)
+
+
+def parse_project(text: str, vocab: Vocabulary, *, source: str = "<input>") -> Project:
+    """Validate a project given as YAML (or JSON) text."""
+    return project_from_doc(parse_yaml(text, source=source), vocab)
+
+
+def project_from_data(data: Any, vocab: Vocabulary, *, source: str = "<input>") -> Project:
+    """Validate a project already parsed into plain data (no line numbers)."""
+    return project_from_doc(YamlDoc(data=data, source=source), vocab)
+
+
+def project_from_doc(doc: YamlDoc, vocab: Vocabulary) -> Project:
+    return _Validator(doc, vocab).project()
+
+
+class _Validator:
+    def __init__(self, doc: YamlDoc, vocab: Vocabulary) -> None:
+        self.doc = doc
+        self.vocab = vocab
+
+    def fail(self, path: tuple[Any, ...], code: str, message: str, hint: str | None = None) -> ProjectError:
+        return ProjectError(code, message, file=self.doc.source, line=self.doc.line_of(path),
+                            field=".".join(str(p) for p in path) or None, hint=hint)
+
+    def project(self) -> Project:
+        data = self.doc.data
+        if data is None:
+            raise self.fail((), "project_empty", "the project file is empty",
+                            hint="start from an example in examples/ or docs/project-format.md")
+        if not isinstance(data, dict):
+            raise self.fail((), "project_not_mapping", "a project must be a mapping of fields (name: ..., construction: ...)")
+        for key in data:
+            if key not in _FIELDS:
+                hint = did_you_mean(str(key), _FIELDS)
+                raise self.fail((key,), "project_unknown_field", f"unknown field '{key}'",
+                                hint=hint or f"fields are: {', '.join(_FIELDS)}")
+        for key in ("name", "construction"):
+            if key not in data or data[key] in (None, ""):
+                raise self.fail((key,), "project_missing_field", f"the field '{key}' is required",
+                                hint=_FIELDS[key] + (f"; one of: {', '.join(self.vocab.terms('construction_kinds'))}"
+                                                     if key == "construction" else ""))
+        codes = self.codes(data.get("industry_codes"))
+        types = self.term_list("project_types", data.get("project_types"), "project_types") or ()
+        if not codes and not types:
+            raise self.fail((), "project_missing_field",
+                            "give at least one of 'industry_codes' or 'project_types'",
+                            hint="industry_codes: ['3360'] (GB/T 4754-2017), or project_types from `envscreen vocabulary`")
+        processes = self.term_list("processes", data.get("processes"), "processes", optional=True)
+        features = self.term_list("features", data.get("features"), "features", optional=True)
+        areas = self.term_list("sensitive_areas", data.get("sensitive_areas"), "sensitive_areas", optional=True)
+        return Project(
+            name=self.text("name", data["name"]),
+            construction=self.choice("construction", data["construction"], "construction_kinds"),
+            industry_codes=codes,
+            project_types=tuple(types),
+            processes=None if processes is None else frozenset(self.vocab.expand_implied("processes", processes)),
+            declared_processes=tuple(processes or ()),
+            features=None if features is None else frozenset(features),
+            industrial_building=self.boolean("industrial_building", data.get("industrial_building")),
+            quantities=self.quantities(data.get("quantities")),
+            sensitive_areas=None if areas is None else frozenset(areas),
+            touches_main_works=self.boolean("touches_main_works", data.get("touches_main_works")),
+            application_date=self.date("application_date", data.get("application_date")),
+            id=None if data.get("id") is None else self.text("id", data["id"]),
+            description=None if data.get("description") is None else self.text("description", data["description"]),
+            location=self.location(data.get("location")),
+            source=self.doc.source,
+        )
+
+    def text(self, key: str, value: Any) -> str:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise self.fail((key,), "project_wrong_type", f"'{key}' must be text")
+        s = str(value).strip()
+        if len(s) > 500:
+            raise self.fail((key,), "project_value_too_long", f"'{key}' is longer than 500 characters")
+        return s
+
+    def choice(self, key: str, value: Any, section: str) -> str:
+        terms = self.vocab.terms(section)
+        if not isinstance(value, str) or value not in terms:
+            raise self.fail((key,), f"project_unknown_{key}", f"unknown {key} '{value}'",
+                            hint=did_you_mean(str(value), terms) or f"one of: {', '.join(terms)}")
+        return value
+
+    def boolean(self, key: str, value: Any) -> bool | None:
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            raise self.fail((key,), "project_wrong_type", f"'{key}' must be true or false, not '{value}'")
+        return value
+
+    def date(self, key: str, value: Any) -> dt.date | None:
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self.fail((key,), "project_wrong_type", f"'{key}' must be a date like 2026-11-23, not '{value}'")
+
+    def codes(self, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail(("industry_codes",), "project_wrong_type",
+                            "'industry_codes' must be a list, e.g. ['3360']")
+        divisions = self.vocab.terms("industry_divisions")
+        out: list[str] = []
+        for i, code in enumerate(value):
+            path = ("industry_codes", i)
+            if isinstance(code, bool) or not isinstance(code, (str, int)):
+                raise self.fail(path, "project_wrong_type", "an industry code must be text like '3360'")
+            if isinstance(code, int):
+                # YAML reads 0411 as the octal number 265 and 1310 as a number: only quoting is safe.
+                raise self.fail(path, "project_code_not_quoted", f"the industry code {code} must be quoted",
+                                hint="write codes in quotes, e.g. '3360' or '0411' (YAML reads unquoted 0411 as a number)")
+            code = code.strip()
+            if not _CODE.match(code):
+                raise self.fail(path, "project_bad_code", f"'{code}' is not a GB/T 4754-2017 code",
+                                hint="codes have 2 to 4 digits, e.g. '33' (division), '336' (group), '3360' (class)")
+            if code[:2] not in divisions:
+                raise self.fail(path, "project_unknown_code", f"'{code}' does not start with a GB/T 4754-2017 division",
+                                hint=did_you_mean(code[:2], divisions) or "divisions run from 01 to 97")
+            if code not in out:
+                out.append(code)
+        return tuple(out)
+
+    def term_list(self, key: str, value: Any, section: str, optional: bool = False) -> list[str] | None:
+        if value is None:
+            return None if optional else []
+        if not isinstance(value, list):
+            raise self.fail((key,), "project_wrong_type", f"'{key}' must be a list, e.g. [{next(iter(self.vocab.terms(section)), 'x')}]")
+        terms = self.vocab.terms(section)
+        out: list[str] = []
+        for i, term in enumerate(value):
+            if not isinstance(term, str) or term not in terms:
+                hint = did_you_mean(str(term), terms) or f"see `envscreen vocabulary` for the {section} terms"
+                singular = {"processes": "process", "features": "feature", "sensitive_areas": "sensitive area",
+                            "project_types": "project type"}[section]
+                raise self.fail((key, i), f"project_unknown_{section}", f"unknown {singular} '{term}'", hint=hint)
+            if term not in out:
+                out.append(term)
+        return out
+
+    def quantities(self, value: Any) -> dict[str, float]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(("quantities",), "project_wrong_type", "'quantities' must be a mapping, e.g. {beds: 120}")
+        terms = self.vocab.terms("quantities")
+        out: dict[str, float] = {}
+        for name, amount in value.items():
+            path = ("quantities", name)
+            term = terms.get(str(name))
+            if term is None:
+                raise self.fail(path, "project_unknown_quantity", f"unknown quantity '{name}'",
+                                hint=did_you_mean(str(name), terms) or "see `envscreen vocabulary` for quantity names")
+            if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+                raise self.fail(path, "project_wrong_type", f"'{name}' must be a number in {term.unit}, not '{amount}'")
+            x = float(amount)
+            if math.isnan(x) or math.isinf(x):
+                raise self.fail(path, "project_bad_quantity", f"'{name}' must be a finite number")
+            if x < 0:
+                raise self.fail(path, "project_bad_quantity", f"'{name}' cannot be negative ({amount} {term.unit})",
+                                hint="give the newly added amount (说明2); a reduction is 0")
+            if term.max is not None and x > term.max:
+                raise self.fail(path, "project_absurd_quantity",
+                                f"'{name}' = {amount} {term.unit} exceeds the plausible maximum {term.max:g} {term.unit}",
+                                hint="check the unit and the number of zeros")
+            out[str(name)] = x
+        return out
+
+    def location(self, value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self.fail(("location",), "project_wrong_type", "'location' must be a mapping")
+        return dict(value)

@@ -1,0 +1,116 @@
+"""The closed vocabulary a project may use, read from `rules/vocabulary.yaml`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import RuleError
+from .yaml_source import YamlDoc, read_yaml_file
+
+SECTIONS = (
+    "construction_kinds",
+    "sensitive_areas",
+    "processes",
+    "quantities",
+    "project_types",
+    "features",
+    "industry_divisions",
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One vocabulary entry: an id with its Chinese and English meaning."""
+
+    id: str
+    zh: str
+    en: str
+    unit: str | None = None
+    max: float | None = None
+    category: str | None = None
+    implies: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Every term by section: `vocab.sections["processes"]["electroplating"]`."""
+
+    sections: dict[str, dict[str, Term]]
+    sources: tuple[str, ...]
+
+    def terms(self, section: str) -> dict[str, Term]:
+        return self.sections.get(section, {})
+
+    def expand_implied(self, section: str, ids: list[str]) -> set[str]:
+        """Return `ids` plus every term they imply (名录2021 说明6: anodizing -> electroplating)."""
+        out: set[str] = set()
+        todo = list(ids)
+        terms = self.terms(section)
+        while todo:
+            t = todo.pop()
+            if t in out:
+                continue
+            out.add(t)
+            if t in terms:
+                todo.extend(terms[t].implies)
+        return out
+
+
+def load_vocabulary(rules_dir: Path) -> Vocabulary:
+    """Load `vocabulary.yaml` (and any `vocabulary.d/*.yaml` extensions) from `rules_dir`."""
+    main = rules_dir / "vocabulary.yaml"
+    if not main.is_file():
+        raise RuleError("vocabulary_missing", "no vocabulary.yaml in the rules directory", file=str(rules_dir),
+                        hint="point --rules at a directory that holds vocabulary.yaml and the rule packs")
+    files = [main, *sorted((rules_dir / "vocabulary.d").glob("*.yaml"))]
+    sections: dict[str, dict[str, Term]] = {s: {} for s in SECTIONS}
+    for f in files:
+        _merge(read_yaml_file(f), sections)
+    for section, terms in sections.items():
+        for term in terms.values():
+            for implied in term.implies:
+                if implied not in terms:
+                    raise RuleError("vocabulary_bad_implies", f"'{term.id}' implies unknown {section} term '{implied}'",
+                                    file=str(main))
+    return Vocabulary(sections=sections, sources=tuple(str(f) for f in files))
+
+
+def _merge(doc: YamlDoc, sections: dict[str, dict[str, Term]]) -> None:
+    data = doc.data or {}
+    if not isinstance(data, dict):
+        raise RuleError("vocabulary_malformed", "a vocabulary file must be a mapping of sections", file=doc.source)
+    for section, terms in data.items():
+        if section == "version":
+            continue
+        if section not in SECTIONS:
+            raise RuleError("vocabulary_unknown_section", f"unknown section '{section}'", file=doc.source,
+                            line=doc.line_of((section,)), hint=f"sections are: {', '.join(SECTIONS)}")
+        for term_id, spec in (terms or {}).items():
+            line = doc.line_of((section, term_id))
+            if term_id in sections[section]:
+                raise RuleError("vocabulary_duplicate", f"{section} term '{term_id}' is defined twice",
+                                file=doc.source, line=line)
+            sections[section][str(term_id)] = _term(str(term_id), spec, section, doc.source, line)
+
+
+def _term(term_id: str, spec: Any, section: str, source: str, line: int | None) -> Term:
+    if isinstance(spec, str):  # industry_divisions: {"13": 农副食品加工业}
+        return Term(id=term_id, zh=spec, en=spec)
+    if not isinstance(spec, dict) or "zh" not in spec:
+        raise RuleError("vocabulary_malformed", f"{section} term '{term_id}' needs at least 'zh' and 'en'",
+                        file=source, line=line)
+    if section == "quantities" and ("unit" not in spec or "max" not in spec):
+        raise RuleError("vocabulary_malformed", f"quantity '{term_id}' needs 'unit' and 'max'", file=source, line=line)
+    return Term(
+        id=term_id,
+        zh=str(spec["zh"]),
+        en=str(spec.get("en", spec["zh"])),
+        unit=spec.get("unit"),
+        max=float(spec["max"]) if "max" in spec else None,
+        category=spec.get("category"),
+        implies=tuple(spec.get("implies", ())),
+        note=spec.get("note"),
+    )

@@ -1,0 +1,137 @@
+"""Read YAML safely: no code, no aliases, bounded size, with a line number for every field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import InputError
+
+MAX_BYTES = 1_000_000
+MAX_NODES = 200_000
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class YamlDoc:
+    """A parsed document and where each field stands: `lines[("a", 0, "b")]` is a line."""
+
+    data: Any
+    source: str
+    lines: dict[tuple[Any, ...], int] = field(default_factory=dict)
+
+    def line_of(self, path: tuple[Any, ...]) -> int | None:
+        """Return the line of `path`, or of its nearest ancestor that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+
+def read_yaml_file(path: Path | str, *, max_bytes: int = MAX_BYTES) -> YamlDoc:
+    """Read and parse one YAML file; raise InputError naming the file on any problem."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                "input_too_large",
+                f"file is {size:,} bytes; at most {max_bytes:,} are accepted",
+                file=str(p),
+                hint="a project description is a few kilobytes; is this the right file?",
+            )
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError("input_unreadable", f"cannot read the file: {exc.strerror}", file=str(p)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "input_not_utf8", f"the file is not UTF-8 text (byte {exc.start})", file=str(p),
+            hint="save the file as UTF-8",
+        ) from None
+    return parse_yaml(text, source=str(p), max_bytes=max_bytes)
+
+
+def parse_yaml(text: str, *, source: str = "<input>", max_bytes: int = MAX_BYTES) -> YamlDoc:
+    """Parse YAML text into plain data with line numbers; reject tags, aliases and huge input."""
+    if len(text.encode("utf-8")) > max_bytes:
+        raise InputError("input_too_large", f"input is larger than {max_bytes:,} bytes", file=source)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise InputError(
+            "yaml_syntax", f"not valid YAML: {exc.problem or exc.context}", file=source, line=line,
+            hint="check indentation and that every 'key: value' has a space after the colon",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError("yaml_syntax", f"not valid YAML: {exc}", file=source) from None
+    doc = YamlDoc(data=None, source=source)
+    if node is None:
+        return doc
+    builder = _Builder(doc)
+    doc.data = builder.build(node, ())
+    return doc
+
+
+class _Builder:
+    def __init__(self, doc: YamlDoc) -> None:
+        self.doc = doc
+        self.seen: set[int] = set()
+        self.count = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def fail(self, node: Node, code: str, message: str, hint: str | None = None) -> InputError:
+        return InputError(code, message, file=self.doc.source, line=node.start_mark.line + 1, hint=hint)
+
+    def build(self, node: Node, path: tuple[Any, ...]) -> Any:
+        # compose() resolves an alias to the node it names, so a node met twice is an alias:
+        # refusing them is what defeats "billion laughs" alias bombs.
+        if id(node) in self.seen:
+            raise self.fail(node, "yaml_alias", "YAML anchors and aliases (&name / *name) are not allowed",
+                            hint="write the value out in full")
+        self.seen.add(id(node))
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.fail(node, "input_too_large", f"more than {MAX_NODES:,} YAML values")
+        if node.tag not in _ALLOWED_TAGS:
+            raise self.fail(node, "yaml_tag", f"the YAML tag '{node.tag}' is not allowed",
+                            hint="only plain values, lists and mappings are accepted")
+        self.doc.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self.fail(key_node, "yaml_alias", "YAML merge keys (<<) are not allowed")
+                key = self.build(key_node, path + ("<key>",))
+                if not isinstance(key, (str, int)):
+                    raise self.fail(key_node, "yaml_key", "mapping keys must be plain words")
+                if key in out:
+                    raise self.fail(key_node, "yaml_duplicate_key", f"the key '{key}' appears twice")
+                self.doc.lines[path + (key,)] = key_node.start_mark.line + 1
+                out[key] = self.build(value_node, path + (key,))
+            return out
+        if isinstance(node, SequenceNode):
+            return [self.build(v, path + (i,)) for i, v in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        try:
+            return self.constructor.construct_object(node)
+        except (yaml.YAMLError, ValueError) as exc:
+            raise self.fail(node, "yaml_value", f"cannot read the value '{node.value}': {exc}") from None
