@@ -169,15 +169,16 @@ def main() -> None:
     except EnvscreenError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except (typer.BadParameter, typer.Abort) as exc:  # pragma: no cover - click usage errors
-        typer.echo(f"error: {exc}", err=True)
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument, bad value
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
         if os.environ.get("ENVSCREEN_DEBUG"):
             raise
         typer.echo(f"internal error: {type(exc).__name__}: {exc} (set ENVSCREEN_DEBUG=1 for details; please report it)",

@@ -170,6 +170,9 @@ class ConditionParser:
                 value = spec[op]
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise self.fail(path + (op,), f"'{op}' needs a number, not {value!r}")
+                if value != 0 and not MIN_THRESHOLD <= abs(value) <= MAX_VALUE:
+                    raise self.fail(path + (op,), f"threshold {value} is outside 0.001 .. 1e12",
+                                    hint="express the quantity in a unit that keeps thresholds in that range")
                 parts.append(Cmp(PREFIX["quantities"] + name, op, float(value), "quantities", name))
         if not parts:
             raise self.fail(path, f"quantity '{name}' needs a comparison: gte, gt, lt or lte")
@@ -243,6 +246,51 @@ def evaluate(node: Node, facts: Mapping[str, Any]) -> bool | None:
 
 # ---------------------------------------------------------------- durable-rules expressions
 
+# Each three-valued fact travels as two message properties, its lowest and highest possible
+# value: known facts have lo == hi, unknown ones span everything. A "certainly" test then
+# reads the pessimistic end and a "possibly" test the optimistic one, so no leaf needs an
+# `$or` with `$nex`: durable-rules 2.0.28 rejects (error 113) an `$or` of 14 or more compound
+# branches, and such per-leaf `$or`s multiply inside every `$and`.
+# durable-rules' JSON reader rejects exponent notation (error 204), which Python's json module
+# writes below 1e-4 and from 1e16 up: so sentinels, thresholds and values all stay in between.
+UNKNOWN_LOW = -1e15
+UNKNOWN_HIGH = 1e15
+MAX_VALUE = 1e12
+MIN_THRESHOLD = 0.001
+MAX_COMPOUND_BRANCHES = 12
+
+
+def lo(key: str) -> str:
+    return key + "__lo"
+
+
+def hi(key: str) -> str:
+    return key + "__hi"
+
+
+def is_numeric(key: str) -> bool:
+    return key.startswith(PREFIX["quantities"])
+
+
+def wire_number(v: float) -> float:
+    """A quantity as durable-rules can read it: a positive value below 1e-4 (which json would
+    write as 1e-05) becomes 1e-4, which compares the same with 0 and every threshold >= 0.001."""
+    return 1e-4 if 0 < v < 1e-4 else v
+
+
+def _leaf(node: Cmp, possible: bool) -> dict[str, Any]:
+    if node.key == CONSTRUCTION_KEY:  # a required field: never unknown
+        return {node.key: node.value} if node.op == "eq" else {"$" + node.op: {node.key: node.value}}
+    if is_numeric(node.key):
+        lower_bound = node.op in ("gte", "gt")
+        end = hi if lower_bound == possible else lo
+        return {"$" + node.op: {end(node.key): node.value}}
+    wanted = (node.op == "eq") == bool(node.value)  # flags travel as 0/1
+    if wanted:
+        return {(hi if possible else lo)(node.key): 1}
+    return {(lo if possible else hi)(node.key): 0}
+
+
 def to_durable(node: Node, possible: bool) -> dict[str, Any] | bool:
     """Compile an NNF tree to a durable-rules expression, folding constants.
 
@@ -254,10 +302,10 @@ def to_durable(node: Node, possible: bool) -> dict[str, Any] | bool:
     if isinstance(node, Manual):
         return possible
     if isinstance(node, Cmp):
-        test = {node.key: node.value} if node.op == "eq" else {"$" + node.op: {node.key: node.value}}
-        return {"$or": [{"$nex": {node.key: 1}}, test]} if possible else test
+        return _leaf(node, possible)
     is_all = isinstance(node, All)
     assert isinstance(node, (All, AnyOf))
+    op = "$and" if is_all else "$or"
     parts: list[dict[str, Any]] = []
     for c in node.children:
         d = to_durable(c, possible)
@@ -266,7 +314,13 @@ def to_durable(node: Node, possible: bool) -> dict[str, Any] | bool:
         if d is is_all:  # neutral element
             continue
         assert isinstance(d, dict)
-        parts.append(d)
+        parts.extend(d[op] if set(d) == {op} else [d])  # flatten nested and/and, or/or
     if not parts:
         return is_all
-    return parts[0] if len(parts) == 1 else {("$and" if is_all else "$or"): parts}
+    if len(parts) == 1:
+        return parts[0]
+    compound = sum(1 for p in parts if set(p) & {"$and", "$or"})
+    if not is_all and compound > MAX_COMPOUND_BRANCHES:
+        raise ValueError(f"an 'any' with {compound} compound branches (durable-rules accepts at most "
+                         f"{MAX_COMPOUND_BRANCHES})")
+    return {op: parts}

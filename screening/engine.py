@@ -23,12 +23,12 @@ from typing import Any
 from durable import engine as _dr
 
 from .conditions import PREFIX, Node, leaves, to_durable
-from .errors import EngineError
+from .errors import EngineError, RuleError
 from .facts import Facts
 from .rulepack import Item, RuleSet
 
 MAX_RULES = 200
-MAX_FACTS = 240
+MAX_FACTS = 120  # each fact travels as two properties (lo, hi): 240 + sid + guard < 255
 _GUARD_KEY = "x_screening"  # only our messages carry it, so rules never match durable's own state object
 _LOCK = threading.RLock()
 _SIDS = itertools.count(1)
@@ -75,7 +75,11 @@ def item_rules(item: Item) -> list[CompiledRule]:
     for rid, node in targets:
         keys = frozenset(leaf.key for leaf in leaves(node) if hasattr(leaf, "key"))
         for mode, possible in (("T", False), ("P", True)):
-            cond = to_durable(node, possible)
+            try:
+                cond = to_durable(node, possible)
+            except ValueError as exc:
+                raise RuleError("rule_too_complex", f"{rid}: {exc}", file=item.source,
+                                hint="split the clause into several clauses (alternatives of a column)") from None
             if cond is not False:
                 out.append(CompiledRule(f"{rid}#{mode}", cond, keys))
     return out

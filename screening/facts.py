@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, PREFIX
+from .conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, PREFIX, UNKNOWN_HIGH, UNKNOWN_LOW, hi, is_numeric, lo, wire_number
 from .project import Project
 
 _ABSENT: Any = object()
@@ -43,12 +43,17 @@ class Facts(Mapping[str, Any]):
         return sum(1 for _ in self)
 
     def message(self, keys: tuple[str, ...]) -> dict[str, Any]:
-        """Return the known facts among `keys` as one flat durable-rules message body."""
+        """Return `keys` as one flat durable-rules message: each fact as its lowest and highest
+        possible value (conditions.to_durable), the construction kind as itself."""
         out: dict[str, Any] = {}
         for k in keys:
             v = self.get(k, _ABSENT)
-            if v is not _ABSENT:
+            if k == CONSTRUCTION_KEY:
                 out[k] = v
+            elif v is _ABSENT:
+                out[lo(k)], out[hi(k)] = (UNKNOWN_LOW, UNKNOWN_HIGH) if is_numeric(k) else (0, 1)
+            else:
+                out[lo(k)] = out[hi(k)] = wire_number(v) if is_numeric(k) else int(v)
         return out
 
     def _derive(self, key: str) -> Any:

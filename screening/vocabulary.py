@@ -104,6 +104,8 @@ def _term(term_id: str, spec: Any, section: str, source: str, line: int | None) 
                         file=source, line=line)
     if section == "quantities" and ("unit" not in spec or "max" not in spec):
         raise RuleError("vocabulary_malformed", f"quantity '{term_id}' needs 'unit' and 'max'", file=source, line=line)
+    if section == "quantities" and not 0 < float(spec["max"]) <= 1e12:  # the engine's numeric range
+        raise RuleError("vocabulary_malformed", f"quantity '{term_id}': max must be in (0, 1e12]", file=source, line=line)
     return Term(
         id=term_id,
         zh=str(spec["zh"]),

@@ -37,13 +37,25 @@ def test_negated_threshold_keeps_unknown_unknown() -> None:
 
 
 def test_durable_certain_and_possible_forms() -> None:
-    assert to_durable(BEDS_500, possible=False) == {"$gte": {"q_beds": 500.0}}
-    assert to_durable(BEDS_500, possible=True) == {"$or": [{"$nex": {"q_beds": 1}}, {"$gte": {"q_beds": 500.0}}]}
-    assert to_durable(EP, possible=False) == {"p_electroplating": True}
+    # certainly >= 500: even the lowest possible value is; possibly: the highest one is
+    assert to_durable(BEDS_500, possible=False) == {"$gte": {"q_beds__lo": 500.0}}
+    assert to_durable(BEDS_500, possible=True) == {"$gte": {"q_beds__hi": 500.0}}
+    lt20 = Cmp("q_beds", "lt", 20.0, "quantities", "beds")
+    assert to_durable(lt20, possible=False) == {"$lt": {"q_beds__hi": 20.0}}
+    assert to_durable(EP, possible=False) == {"p_electroplating__lo": 1}
+    assert to_durable(nnf(Not(EP)), possible=True) == {"p_electroplating__lo": 0}
 
 
-def test_constants_fold() -> None:
-    assert to_durable(All((True, BEDS_500)), possible=False) == {"$gte": {"q_beds": 500.0}}
+def test_constants_fold_and_nesting_flattens() -> None:
+    assert to_durable(All((True, BEDS_500)), possible=False) == {"$gte": {"q_beds__lo": 500.0}}
     assert to_durable(AnyOf((Manual("x" * 10), BEDS_500)), possible=True) is True
-    assert to_durable(AnyOf((Manual("x" * 10), BEDS_500)), possible=False) == {"$gte": {"q_beds": 500.0}}
+    assert to_durable(AnyOf((Manual("x" * 10), BEDS_500)), possible=False) == {"$gte": {"q_beds__lo": 500.0}}
     assert to_durable(All((Manual("x" * 10), BEDS_500)), possible=False) is False
+    assert to_durable(AnyOf((AnyOf((EP, BEDS_500)), EP)), possible=False) == {
+        "$or": [{"p_electroplating__lo": 1}, {"$gte": {"q_beds__lo": 500.0}}, {"p_electroplating__lo": 1}]}
+
+
+def test_too_many_compound_branches_is_refused() -> None:
+    branch = All((EP, BEDS_500))
+    with pytest.raises(ValueError, match="compound branches"):
+        to_durable(AnyOf(tuple(branch for _ in range(13))), possible=False)

@@ -50,7 +50,7 @@ def test_rulesets_stay_far_below_the_registration_hang(screener: Screener) -> No
     # Hazard 2: registration hangs at 530 rules in one ruleset.
     sizes = [len(rs.rules) + 1 for rs in screener.engine.rulesets]
     assert sizes and max(sizes) <= eng.MAX_RULES < 530
-    assert all(len(rs.fact_keys) + 2 <= 255 for rs in screener.engine.rulesets)  # hazard 8 (+sid, guard)
+    assert all(2 * len(rs.fact_keys) + 2 <= 255 for rs in screener.engine.rulesets)  # hazard 8 (lo+hi, sid, guard)
 
 
 def test_every_ruleset_has_a_catch_all(mini_screener: Screener) -> None:
@@ -81,10 +81,12 @@ root = Path({tmp!r})
 _write_big_pack(root, 150)
 s = Screener(root)
 rs = max(s.engine.rulesets, key=lambda r: len(r.rules))
-msg_keys = [k for k in rs.fact_keys if k.startswith("c_")]
+msg = {{}}
+for key in rs.fact_keys:  # facts that no real rule matches: every code false, so only the catch-all fires
+    if key.startswith("c_"):
+        msg[key + "__lo"] = msg[key + "__hi"] = 0
 for k in range(3000):
-    # facts that no real rule matches: every code false, so only the catch-all fires
-    fired = eng._assert_isolated(rs.name, {{key: False for key in msg_keys}} | {{eng._GUARD_KEY: 1}})
+    fired = eng._assert_isolated(rs.name, dict(msg, **{{eng._GUARD_KEY: 1}}))
     assert fired == set(), fired
 print("ok", len(rs.rules))
 """
@@ -195,9 +197,12 @@ def test_facts_only_carry_what_the_ruleset_reads(mini_screener: Screener) -> Non
     p = project_from_data({"name": "x", "construction": "new", **_CASES[0][0]}, mini_screener.vocabulary)
     rs = mini_screener.engine.rulesets[0]
     msg = Facts(p).message(rs.fact_keys)
-    assert set(msg) <= set(rs.fact_keys)
-    assert msg["c_151"] is True and msg["p_fermentation"] is True
-    assert "q_beds" not in msg  # not given: unknown, so absent, never 0
+    assert {k.rsplit("__", 1)[0] for k in msg} <= set(rs.fact_keys)
+    assert msg["c_151__lo"] == msg["c_151__hi"] == 1 and msg["p_fermentation__lo"] == 1
+    # liquor capacity given, beds not: unknown spans everything, never 0
+    assert msg["q_liquor_capacity_kl_per_year__lo"] == msg["q_liquor_capacity_kl_per_year__hi"] == 1000
+    if "q_beds__lo" in msg:
+        assert msg["q_beds__lo"] <= -1e15 and msg["q_beds__hi"] >= 1e15
 
 
 def test_rules_compile_once_per_screener() -> None:
