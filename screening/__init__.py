@@ -1,0 +1,28 @@
+"""envscreen: EIA access screening under the 2021 classification directory.
+
+>>> from screening import Screener, parse_project   # doctest: +SKIP
+>>> s = Screener()                                  # doctest: +SKIP
+>>> s.screen(parse_project(text, s.vocabulary)).tier  # doctest: +SKIP
+"""
+
+from .decision import Decision
+from .errors import EngineError, EnvscreenError, InputError, ProjectError, RuleError
+from .project import Project, load_project, parse_project, project_from_data
+from .rulepack import RuleSet, load_rules
+from .screener import Screener
+
+__all__ = [
+    "Decision",
+    "EngineError",
+    "EnvscreenError",
+    "InputError",
+    "Project",
+    "ProjectError",
+    "RuleError",
+    "RuleSet",
+    "Screener",
+    "load_project",
+    "load_rules",
+    "parse_project",
+    "project_from_data",
+]

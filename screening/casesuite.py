@@ -52,16 +52,33 @@ def load_cases(item: Item) -> list[Case]:
     for i, c in enumerate(raw):
         prefix = ("cases", i, "project")
         if not isinstance(c, dict) or not isinstance(c.get("project"), dict) or not isinstance(c.get("expect"), dict):
-            raise RuleError("cases_malformed", "each case needs name, project and expect", file=str(path),
-                            line=doc.line_of(("cases", i)))
+            raise RuleError(
+                "cases_malformed",
+                "each case needs name, project and expect",
+                file=str(path),
+                line=doc.line_of(("cases", i)),
+            )
         bad = set(c["expect"]) - _EXPECT_KEYS
         if bad:
-            raise RuleError("cases_malformed", f"unknown expect keys {sorted(bad)}", file=str(path),
-                            line=doc.line_of(("cases", i, "expect")), hint=f"use {sorted(_EXPECT_KEYS)}")
+            raise RuleError(
+                "cases_malformed",
+                f"unknown expect keys {sorted(bad)}",
+                file=str(path),
+                line=doc.line_of(("cases", i, "expect")),
+                hint=f"use {sorted(_EXPECT_KEYS)}",
+            )
         data = {"name": str(c.get("name", f"case {i + 1}")), "construction": "new", **c["project"]}
-        lines = {p[len(prefix):]: ln for p, ln in doc.lines.items() if p[: len(prefix)] == prefix}
-        out.append(Case(item=item.number, name=data["name"], project=YamlDoc(data=data, source=str(path), lines=lines),
-                        expect=c["expect"], file=str(path), line=doc.line_of(("cases", i))))
+        lines = {p[len(prefix) :]: ln for p, ln in doc.lines.items() if p[: len(prefix)] == prefix}
+        out.append(
+            Case(
+                item=item.number,
+                name=data["name"],
+                project=YamlDoc(data=data, source=str(path), lines=lines),
+                expect=c["expect"],
+                file=str(path),
+                line=doc.line_of(("cases", i)),
+            )
+        )
     return out
 
 
@@ -77,7 +94,9 @@ def run_case(screener: Screener, case: Case) -> CaseResult:
     e = case.expect
     problems = []
     if "tier" in e and d.tier != e["tier"]:
-        problems.append(f"tier {d.tier} (status {d.status}, range {d.tier_range[0]}..{d.tier_range[1]}), expected {e['tier']}")
+        problems.append(
+            f"tier {d.tier} (status {d.status}, range {d.tier_range[0]}..{d.tier_range[1]}), expected {e['tier']}"
+        )
     want_status = e.get("status", "determined" if "tier" in e else None)
     if want_status and d.status != want_status:
         problems.append(f"status {d.status}, expected {want_status}")

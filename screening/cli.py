@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -21,18 +21,18 @@ rules_app = typer.Typer(no_args_is_help=True, help="Test and inspect rule packs.
 app.add_typer(rules_app, name="rules")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     zh = "zh"
     en = "en"
 
 
-RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="rules directory (default: the bundled rules)")]
+RulesOpt = Annotated[Path | None, typer.Option("--rules", help="rules directory (default: the bundled rules)")]
 
 
 def _screener(rules: Path | None) -> Screener:
@@ -60,8 +60,9 @@ def check(
     screener = _screener(rules)
     files = _project_files(paths)
     if not files:
-        raise InputError("input_no_projects", "no project files (*.yaml, *.yml, *.json) found",
-                         file=", ".join(map(str, paths)))
+        raise InputError(
+            "input_no_projects", "no project files (*.yaml, *.yml, *.json) found", file=", ".join(map(str, paths))
+        )
     batch = len(files) > 1 or any(p.is_dir() for p in paths)
     results: list[dict[str, Any]] = []
     worst = 0
@@ -84,8 +85,11 @@ def check(
         elif not batch:
             typer.echo(render_json(decision))
     if fmt is Format.json and (batch or worst):
-        doc: Any = {"schema": "envscreen/batch/v1", "results": results} if batch else \
-            {"schema": "envscreen/error/v1", **results[0]}
+        doc: Any = (
+            {"schema": "envscreen/batch/v1", "results": results}
+            if batch
+            else {"schema": "envscreen/error/v1", **results[0]}
+        )
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
     if batch and fmt is not Format.json:
         failed = sum(1 for r in results if "error" in r)
@@ -120,7 +124,7 @@ def _item_set(spec: str | None) -> set[int] | None:
 
 @rules_app.command("test")
 def rules_test(
-    items: Annotated[Optional[str], typer.Option(help="item numbers, e.g. 1-35,40")] = None,
+    items: Annotated[str | None, typer.Option(help="item numbers, e.g. 1-35,40")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list passing cases too")] = False,
     rules: RulesOpt = None,
 ) -> None:
@@ -152,8 +156,10 @@ def rules_stats(rules: RulesOpt = None) -> None:
     for pack in screener.rules.packs:
         clauses = [c for i in pack.items for col in i.columns for c in col.clauses]
         manual = [c for c in clauses if any(isinstance(leaf, Manual) for leaf in leaves(c.condition))]
-        typer.echo(f"{pack.id} {pack.version}: {len(pack.items)} items, {len(clauses)} clauses, "
-                   f"{len(clauses) - len(manual)} fully encoded, {len(manual)} with a manual check")
+        typer.echo(
+            f"{pack.id} {pack.version}: {len(pack.items)} items, {len(clauses)} clauses, "
+            f"{len(clauses) - len(manual)} fully encoded, {len(manual)} with a manual check"
+        )
         for c in manual:
             typer.echo(f"  manual: {c.id}: {c.text}")
     sizes = [len(rs.rules) + 1 for rs in screener.engine.rulesets]
@@ -181,6 +187,8 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("ENVSCREEN_DEBUG"):
             raise
-        typer.echo(f"internal error: {type(exc).__name__}: {exc} (set ENVSCREEN_DEBUG=1 for details; please report it)",
-                   err=True)
+        typer.echo(
+            f"internal error: {type(exc).__name__}: {exc} (set ENVSCREEN_DEBUG=1 for details; please report it)",
+            err=True,
+        )
         sys.exit(1)

@@ -24,8 +24,12 @@ CONSTRUCTION_KEY = "k_construction"
 INDUSTRIAL_BUILDING_KEY = "b_industrial_building"
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "gte": operator.ge, "gt": operator.gt, "lt": operator.lt, "lte": operator.le,
-    "eq": operator.eq, "neq": operator.ne,
+    "gte": operator.ge,
+    "gt": operator.gt,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "eq": operator.eq,
+    "neq": operator.ne,
 }
 _NEGATE = {"gte": "lt", "gt": "lte", "lt": "gte", "lte": "gt", "eq": "neq", "neq": "eq"}
 SYMBOL = {"gte": "≥", "gt": ">", "lt": "<", "lte": "≤", "eq": "=", "neq": "≠"}
@@ -70,6 +74,7 @@ MISSING: Any = object()
 
 # ---------------------------------------------------------------- parsing rule data
 
+
 class ConditionParser:
     """Turn the YAML condition grammar (docs/rule-packs.md) into a Node tree."""
 
@@ -79,8 +84,14 @@ class ConditionParser:
         self.line_of = line_of
 
     def fail(self, path: tuple[Any, ...], message: str, hint: str | None = None) -> RuleError:
-        return RuleError("rule_bad_condition", message, file=self.source, line=self.line_of(path),
-                         field=".".join(str(p) for p in path), hint=hint)
+        return RuleError(
+            "rule_bad_condition",
+            message,
+            file=self.source,
+            line=self.line_of(path),
+            field=".".join(str(p) for p in path),
+            hint=hint,
+        )
 
     def parse(self, spec: Any, path: tuple[Any, ...], scope: tuple[str, ...]) -> Node:
         if spec is True or spec is False:
@@ -118,8 +129,18 @@ class ConditionParser:
             kinds = [kinds] if isinstance(kinds, str) else kinds
             if not isinstance(kinds, list) or not kinds:
                 raise self.fail(path, "'construction' needs a list of construction kinds")
-            return AnyOf(tuple(Cmp(CONSTRUCTION_KEY, "eq", self.term(k, "construction_kinds", path + ("construction",)),
-                                   "construction", k) for k in kinds))
+            return AnyOf(
+                tuple(
+                    Cmp(
+                        CONSTRUCTION_KEY,
+                        "eq",
+                        self.term(k, "construction_kinds", path + ("construction",)),
+                        "construction",
+                        k,
+                    )
+                    for k in kinds
+                )
+            )
         if "industrial_building" in spec:
             self.only(spec, path, {"industrial_building"})
             if not isinstance(spec["industrial_building"], bool):
@@ -134,31 +155,51 @@ class ConditionParser:
                 kinds = list(scope)
             if not isinstance(kinds, list) or not kinds:
                 raise self.fail(path, "'sensitive_area' takes in_scope or a list of sensitive-area kinds")
-            return AnyOf(tuple(
-                Cmp(PREFIX["sensitive_areas"] + self.term(k, "sensitive_areas", path + ("sensitive_area",)), "eq", True,
-                    "sensitive_areas", k) for k in kinds))
+            return AnyOf(
+                tuple(
+                    Cmp(
+                        PREFIX["sensitive_areas"] + self.term(k, "sensitive_areas", path + ("sensitive_area",)),
+                        "eq",
+                        True,
+                        "sensitive_areas",
+                        k,
+                    )
+                    for k in kinds
+                )
+            )
         if "manual_check" in spec:
             self.only(spec, path, {"manual_check"})
             text = spec["manual_check"]
             if not isinstance(text, str) or len(text) < 8:
                 raise self.fail(path, "'manual_check' needs a sentence saying what to check and why")
             return Manual(text)
-        raise self.fail(path, f"unknown condition {sorted(spec)}",
-                        hint="see docs/rule-packs.md: all, any, not, quantity, process, feature, project_type, "
-                             "industry_code, construction, industrial_building, sensitive_area, manual_check")
+        raise self.fail(
+            path,
+            f"unknown condition {sorted(spec)}",
+            hint="see docs/rule-packs.md: all, any, not, quantity, process, feature, project_type, "
+            "industry_code, construction, industrial_building, sensitive_area, manual_check",
+        )
 
     def only(self, spec: dict[str, Any], path: tuple[Any, ...], allowed: set[str]) -> None:
         extra = set(spec) - allowed
         if extra:
-            raise self.fail(path, f"unexpected keys {sorted(extra)} beside {sorted(allowed)}",
-                            hint="wrap several conditions in 'all:' or 'any:'")
+            raise self.fail(
+                path,
+                f"unexpected keys {sorted(extra)} beside {sorted(allowed)}",
+                hint="wrap several conditions in 'all:' or 'any:'",
+            )
 
     def term(self, term: Any, section: str, path: tuple[Any, ...]) -> str:
         terms = self.vocab.terms(section)
         if not isinstance(term, str) or term not in terms:
-            raise RuleError("rule_unknown_term", f"unknown {section} term '{term}'", file=self.source,
-                            line=self.line_of(path), field=".".join(map(str, path)),
-                            hint=did_you_mean(str(term), terms) or "add it to rules/vocabulary.yaml")
+            raise RuleError(
+                "rule_unknown_term",
+                f"unknown {section} term '{term}'",
+                file=self.source,
+                line=self.line_of(path),
+                field=".".join(map(str, path)),
+                hint=did_you_mean(str(term), terms) or "add it to rules/vocabulary.yaml",
+            )
         return term
 
     def quantity(self, spec: dict[str, Any], path: tuple[Any, ...]) -> Node:
@@ -171,8 +212,11 @@ class ConditionParser:
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise self.fail(path + (op,), f"'{op}' needs a number, not {value!r}")
                 if value != 0 and not MIN_THRESHOLD <= abs(value) <= MAX_VALUE:
-                    raise self.fail(path + (op,), f"threshold {value} is outside 0.001 .. 1e12",
-                                    hint="express the quantity in a unit that keeps thresholds in that range")
+                    raise self.fail(
+                        path + (op,),
+                        f"threshold {value} is outside 0.001 .. 1e12",
+                        hint="express the quantity in a unit that keeps thresholds in that range",
+                    )
                 parts.append(Cmp(PREFIX["quantities"] + name, op, float(value), "quantities", name))
         if not parts:
             raise self.fail(path, f"quantity '{name}' needs a comparison: gte, gt, lt or lte")
@@ -180,6 +224,7 @@ class ConditionParser:
 
 
 # ---------------------------------------------------------------- normal form
+
 
 def nnf(node: Node, negate: bool = False) -> Node:
     """Return `node` (or its negation) with every `not` pushed down to the leaves."""
@@ -209,6 +254,7 @@ def leaves(node: Node) -> Iterator[Cmp | Manual]:
 
 
 # ---------------------------------------------------------------- three-valued evaluation
+
 
 def evaluate(node: Node, facts: Mapping[str, Any]) -> bool | None:
     """Evaluate an NNF tree in Kleene logic: None means unknown.
@@ -321,6 +367,7 @@ def to_durable(node: Node, possible: bool) -> dict[str, Any] | bool:
         return parts[0]
     compound = sum(1 for p in parts if set(p) & {"$and", "$or"})
     if not is_all and compound > MAX_COMPOUND_BRANCHES:
-        raise ValueError(f"an 'any' with {compound} compound branches (durable-rules accepts at most "
-                         f"{MAX_COMPOUND_BRANCHES})")
+        raise ValueError(
+            f"an 'any' with {compound} compound branches (durable-rules accepts at most {MAX_COMPOUND_BRANCHES})"
+        )
     return {op: parts}

@@ -117,6 +117,7 @@ class Decision:
 
 # ---------------------------------------------------------------- reference evaluation
 
+
 def evaluate(node: Node, facts: Mapping[str, Any], override: Override | None = None) -> bool | None:
     """Kleene evaluation of an NNF tree, with some leaves forced (for "what would change")."""
     if isinstance(node, bool):
@@ -190,6 +191,7 @@ def _evidence(leaf: Cmp, value: Any, units: Mapping[str, str | None]) -> Evidenc
 
 # ---------------------------------------------------------------- the decision
 
+
 def decide(project: Project, facts: Facts, fired: frozenset[str], candidates: set[int], rules: RuleSet) -> Decision:
     """Combine fired rule names into a Decision (article 4: highest tier; article 5: exempt)."""
     pack = rules.directory
@@ -204,8 +206,11 @@ def decide(project: Project, facts: Facts, fired: frozenset[str], candidates: se
         item = items[n]
         m_true, m_possible = f"{item.id}.match#T" in fired, f"{item.id}.match#P" in fired
         if not m_possible:
-            if item.industrial_building_only and project.industrial_building is False and evaluate(
-                    item.match, facts, {Cmp(INDUSTRIAL_BUILDING_KEY, "eq", True, "industrial_building"): True}):
+            if (
+                item.industrial_building_only
+                and project.industrial_building is False
+                and evaluate(item.match, facts, {Cmp(INDUSTRIAL_BUILDING_KEY, "eq", True, "industrial_building"): True})
+            ):
                 notes.append(Note("note4_industrial_building", (n,)))
             continue
         item_floor, item_ceiling, decisive = "exempt", "exempt", None
@@ -220,25 +225,44 @@ def decide(project: Project, facts: Facts, fired: frozenset[str], candidates: se
             uncertain += [(item, c) for c in col_possible]
         if not m_true:
             uncertain.append((item, None))
-        possible = tuple(t for t in ("exempt", *reversed(COLUMNS))
-                         if TIER_RANK[item_floor] <= TIER_RANK[t] <= TIER_RANK[item_ceiling])
-        outcomes.append(ItemOutcome(
-            item=n, text=item.text, group=item.group, matched=m_true,
-            tier=item_floor if item_floor == item_ceiling and m_true else None, possible=possible,
-            evidence=tuple(explain(item.match, facts, units)) if m_true else ()))
+        possible = tuple(
+            t
+            for t in ("exempt", *reversed(COLUMNS))
+            if TIER_RANK[item_floor] <= TIER_RANK[t] <= TIER_RANK[item_ceiling]
+        )
+        outcomes.append(
+            ItemOutcome(
+                item=n,
+                text=item.text,
+                group=item.group,
+                matched=m_true,
+                tier=item_floor if item_floor == item_ceiling and m_true else None,
+                possible=possible,
+                evidence=tuple(explain(item.match, facts, units)) if m_true else (),
+            )
+        )
         if m_true:
             floor = max(floor, item_floor, key=TIER_RANK.__getitem__)
             for c in decisive or ():
-                col = item.column(c.column)
-                findings.append(Finding(
-                    rule_id=c.id, item=n, item_text=item.text, tier=c.column, clause_text=c.text,
-                    column_text=col.text if col else c.text, citation=_citation(pack, item, c.column, c.text),
-                    evidence=tuple(explain(c.condition, facts, units))))
+                column = item.column(c.column)
+                findings.append(
+                    Finding(
+                        rule_id=c.id,
+                        item=n,
+                        item_text=item.text,
+                        tier=c.column,
+                        clause_text=c.text,
+                        column_text=column.text if column else c.text,
+                        citation=_citation(pack, item, c.column, c.text),
+                        evidence=tuple(explain(c.condition, facts, units)),
+                    )
+                )
         ceiling = max(ceiling, item_ceiling, key=TIER_RANK.__getitem__)
 
     # Only what could lift the outcome above the certain floor is worth asking for.
-    relevant = [(i, c) for i, c in uncertain
-                if TIER_RANK[c.column if c else _ceiling_of(outcomes, i.number)] > TIER_RANK[floor]]
+    relevant = [
+        (i, c) for i, c in uncertain if TIER_RANK[c.column if c else _ceiling_of(outcomes, i.number)] > TIER_RANK[floor]
+    ]
     missing, manual = _missing(relevant, facts)
     status = "determined" if floor == ceiling else ("needs_more_information" if missing else "needs_manual_check")
     tier = floor if status == "determined" else None
@@ -255,11 +279,19 @@ def decide(project: Project, facts: Facts, fired: frozenset[str], candidates: se
     if project.touches_main_works is False and project.construction in ("expansion", "renovation"):
         notes.append(Note("article4_renovation_content"))
     return Decision(
-        project=project.name, project_id=project.id, status=status, tier=tier, tier_range=(floor, ceiling),
-        procedure=pack.tiers[tier] if tier else None, items=tuple(outcomes), findings=tuple(findings),
-        missing=missing, manual_checks=manual,
+        project=project.name,
+        project_id=project.id,
+        status=status,
+        tier=tier,
+        tier_range=(floor, ceiling),
+        procedure=pack.tiers[tier] if tier else None,
+        items=tuple(outcomes),
+        findings=tuple(findings),
+        missing=missing,
+        manual_checks=manual,
         changes=_changes([items[n] for n in sorted(candidates)], facts, floor, units),
-        notes=tuple(_note_text(pack, n) for n in _merge_notes(notes)), fired_rules=tuple(sorted(fired)),
+        notes=tuple(_note_text(pack, n) for n in _merge_notes(notes)),
+        fired_rules=tuple(sorted(fired)),
         rule_pack={"id": pack.id, "version": pack.version, "title": pack.title},
     )
 
@@ -274,8 +306,12 @@ def _merge_notes(notes: list[Note]) -> list[Note]:
 def _note_text(pack: RulePack, note: Note) -> Note:
     text = pack.notes.get(note.code, {})
     items = "、".join(str(i) for i in note.items)
-    return Note(note.code, note.items, text.get("zh", note.code).replace("{items}", items),
-                text.get("en", note.code).replace("{items}", items))
+    return Note(
+        note.code,
+        note.items,
+        text.get("zh", note.code).replace("{items}", items),
+        text.get("en", note.code).replace("{items}", items),
+    )
 
 
 def _ceiling_of(outcomes: list[ItemOutcome], n: int) -> str:
@@ -287,7 +323,9 @@ def _citation(pack: RulePack, item: Item, column: str, text: str) -> str:
     return f"{pack.citation_prefix} 第{item.number}项「{item.text}」{pack.tiers[column].zh}栏：{text}"
 
 
-def _missing(relevant: list[tuple[Item, Clause | None]], facts: Facts) -> tuple[tuple[Missing, ...], tuple[ManualCheck, ...]]:
+def _missing(
+    relevant: list[tuple[Item, Clause | None]], facts: Facts
+) -> tuple[tuple[Missing, ...], tuple[ManualCheck, ...]]:
     by_fact: dict[str, tuple[set[int], set[str]]] = {}
     manual: dict[tuple[str, str], ManualCheck] = {}
     for item, clause in relevant:
@@ -321,6 +359,10 @@ def _changes(items: list[Item], facts: Facts, floor: str, units: Mapping[str, st
                     if evaluate(clause.full, facts, {leaf: True}) is True:
                         ev = _evidence(leaf, None, units)
                         key = (ev.fact, ev.op, str(ev.threshold), col.tier)
-                        out.setdefault(key, Change(item.number, col.tier, ev.fact, ev.op, ev.threshold, ev.unit,
-                                                   clause.id, clause.text))
+                        out.setdefault(
+                            key,
+                            Change(
+                                item.number, col.tier, ev.fact, ev.op, ev.threshold, ev.unit, clause.id, clause.text
+                            ),
+                        )
     return tuple(sorted(out.values(), key=lambda c: (-TIER_RANK[c.tier], c.item)))[:8]

@@ -22,7 +22,7 @@ from typing import Any
 
 from durable import engine as _dr
 
-from .conditions import PREFIX, Node, leaves, to_durable
+from .conditions import Node, leaves, to_durable
 from .errors import EngineError, RuleError
 from .facts import Facts
 from .rulepack import Item, RuleSet
@@ -78,8 +78,12 @@ def item_rules(item: Item) -> list[CompiledRule]:
             try:
                 cond = to_durable(node, possible)
             except ValueError as exc:
-                raise RuleError("rule_too_complex", f"{rid}: {exc}", file=item.source,
-                                hint="split the clause into several clauses (alternatives of a column)") from None
+                raise RuleError(
+                    "rule_too_complex",
+                    f"{rid}: {exc}",
+                    file=item.source,
+                    hint="split the clause into several clauses (alternatives of a column)",
+                ) from None
             if cond is not False:
                 out.append(CompiledRule(f"{rid}#{mode}", cond, keys))
     return out
@@ -94,15 +98,20 @@ def pack_rulesets(rules: RuleSet, prefix: str) -> list[CompiledRuleset]:
 
     def flush() -> None:
         if cur_items:
-            out.append(CompiledRuleset(f"{prefix}/{len(out)}", tuple(cur_items), tuple(cur_rules), tuple(sorted(cur_keys))))
+            out.append(
+                CompiledRuleset(f"{prefix}/{len(out)}", tuple(cur_items), tuple(cur_rules), tuple(sorted(cur_keys)))
+            )
 
     for pack in rules.packs:
         for item in pack.items:
             rs = item_rules(item)
             keys = set().union(*(r.fact_keys for r in rs))
             if len(rs) + 1 > MAX_RULES or len(keys) > MAX_FACTS:
-                raise EngineError("engine_item_too_large", f"item {item.number} compiles to {len(rs)} rules and "
-                                  f"{len(keys)} facts; split its clauses", file=item.source)
+                raise EngineError(
+                    "engine_item_too_large",
+                    f"item {item.number} compiles to {len(rs)} rules and {len(keys)} facts; split its clauses",
+                    file=item.source,
+                )
             if len(cur_rules) + len(rs) + 1 > MAX_RULES or len(cur_keys | keys) > MAX_FACTS:
                 flush()
                 cur_items, cur_rules, cur_keys = [], [], set()

@@ -1,10 +1,10 @@
 """Typed errors: each carries a stable code, a location and a hint a person can act on.
 
-    EnvscreenError
-    ├── InputError        bad input: a project file the user wrote (exit code 2)
-    │   └── ProjectError  a project that fails validation against the vocabulary
-    ├── RuleError         a rule pack or vocabulary that fails validation (exit code 2)
-    └── EngineError       the rule engine misbehaved: a bug, not the user's fault (exit code 1)
+EnvscreenError
+├── InputError        bad input: a project file the user wrote (exit code 2)
+│   └── ProjectError  a project that fails validation against the vocabulary
+├── RuleError         a rule pack or vocabulary that fails validation (exit code 2)
+└── EngineError       the rule engine misbehaved: a bug, not the user's fault (exit code 1)
 """
 
 from __future__ import annotations

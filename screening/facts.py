@@ -7,7 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, PREFIX, UNKNOWN_HIGH, UNKNOWN_LOW, hi, is_numeric, lo, wire_number
+from .conditions import (
+    CONSTRUCTION_KEY,
+    INDUSTRIAL_BUILDING_KEY,
+    PREFIX,
+    UNKNOWN_HIGH,
+    UNKNOWN_LOW,
+    hi,
+    is_numeric,
+    lo,
+    wire_number,
+)
 from .project import Project
 
 _ABSENT: Any = object()

@@ -80,32 +80,59 @@ class _Validator:
         self.vocab = vocab
 
     def fail(self, path: tuple[Any, ...], code: str, message: str, hint: str | None = None) -> ProjectError:
-        return ProjectError(code, message, file=self.doc.source, line=self.doc.line_of(path),
-                            field=".".join(str(p) for p in path) or None, hint=hint)
+        return ProjectError(
+            code,
+            message,
+            file=self.doc.source,
+            line=self.doc.line_of(path),
+            field=".".join(str(p) for p in path) or None,
+            hint=hint,
+        )
 
     def project(self) -> Project:
         data = self.doc.data
         if data is None:
-            raise self.fail((), "project_empty", "the project file is empty",
-                            hint="start from an example in examples/ or docs/project-format.md")
+            raise self.fail(
+                (),
+                "project_empty",
+                "the project file is empty",
+                hint="start from an example in examples/ or docs/project-format.md",
+            )
         if not isinstance(data, dict):
-            raise self.fail((), "project_not_mapping", "a project must be a mapping of fields (name: ..., construction: ...)")
+            raise self.fail(
+                (), "project_not_mapping", "a project must be a mapping of fields (name: ..., construction: ...)"
+            )
         for key in data:
             if key not in _FIELDS:
                 hint = did_you_mean(str(key), _FIELDS)
-                raise self.fail((key,), "project_unknown_field", f"unknown field '{key}'",
-                                hint=hint or f"fields are: {', '.join(_FIELDS)}")
+                raise self.fail(
+                    (key,),
+                    "project_unknown_field",
+                    f"unknown field '{key}'",
+                    hint=hint or f"fields are: {', '.join(_FIELDS)}",
+                )
         for key in ("name", "construction"):
             if key not in data or data[key] in (None, ""):
-                raise self.fail((key,), "project_missing_field", f"the field '{key}' is required",
-                                hint=_FIELDS[key] + (f"; one of: {', '.join(self.vocab.terms('construction_kinds'))}"
-                                                     if key == "construction" else ""))
+                raise self.fail(
+                    (key,),
+                    "project_missing_field",
+                    f"the field '{key}' is required",
+                    hint=_FIELDS[key]
+                    + (
+                        f"; one of: {', '.join(self.vocab.terms('construction_kinds'))}"
+                        if key == "construction"
+                        else ""
+                    ),
+                )
         codes = self.codes(data.get("industry_codes"))
         types = self.term_list("project_types", data.get("project_types"), "project_types") or ()
         if not codes and not types:
-            raise self.fail((), "project_missing_field",
-                            "give at least one of 'industry_codes' or 'project_types'",
-                            hint="industry_codes: ['3360'] (GB/T 4754-2017), or project_types from `envscreen vocabulary`")
+            raise self.fail(
+                (),
+                "project_missing_field",
+                "give at least one of 'industry_codes' or 'project_types'",
+                hint="industry_codes: ['3360'] (GB/T 4754-2017), or project_types from `envscreen vocabulary`",
+            )
         processes = self.term_list("processes", data.get("processes"), "processes", optional=True)
         features = self.term_list("features", data.get("features"), "features", optional=True)
         areas = self.term_list("sensitive_areas", data.get("sensitive_areas"), "sensitive_areas", optional=True)
@@ -139,8 +166,12 @@ class _Validator:
     def choice(self, key: str, value: Any, section: str) -> str:
         terms = self.vocab.terms(section)
         if not isinstance(value, str) or value not in terms:
-            raise self.fail((key,), f"project_unknown_{key}", f"unknown {key} '{value}'",
-                            hint=did_you_mean(str(value), terms) or f"one of: {', '.join(terms)}")
+            raise self.fail(
+                (key,),
+                f"project_unknown_{key}",
+                f"unknown {key} '{value}'",
+                hint=did_you_mean(str(value), terms) or f"one of: {', '.join(terms)}",
+            )
         return value
 
     def boolean(self, key: str, value: Any) -> bool | None:
@@ -168,8 +199,7 @@ class _Validator:
         if value is None:
             return ()
         if not isinstance(value, list):
-            raise self.fail(("industry_codes",), "project_wrong_type",
-                            "'industry_codes' must be a list, e.g. ['3360']")
+            raise self.fail(("industry_codes",), "project_wrong_type", "'industry_codes' must be a list, e.g. ['3360']")
         divisions = self.vocab.terms("industry_divisions")
         out: list[str] = []
         for i, code in enumerate(value):
@@ -178,15 +208,27 @@ class _Validator:
                 raise self.fail(path, "project_wrong_type", "an industry code must be text like '3360'")
             if isinstance(code, int):
                 # YAML reads 0411 as the octal number 265 and 1310 as a number: only quoting is safe.
-                raise self.fail(path, "project_code_not_quoted", f"the industry code {code} must be quoted",
-                                hint="write codes in quotes, e.g. '3360' or '0411' (YAML reads unquoted 0411 as a number)")
+                raise self.fail(
+                    path,
+                    "project_code_not_quoted",
+                    f"the industry code {code} must be quoted",
+                    hint="write codes in quotes, e.g. '3360' or '0411' (YAML reads unquoted 0411 as a number)",
+                )
             code = code.strip()
             if not _CODE.match(code):
-                raise self.fail(path, "project_bad_code", f"'{code}' is not a GB/T 4754-2017 code",
-                                hint="codes have 2 to 4 digits, e.g. '33' (division), '336' (group), '3360' (class)")
+                raise self.fail(
+                    path,
+                    "project_bad_code",
+                    f"'{code}' is not a GB/T 4754-2017 code",
+                    hint="codes have 2 to 4 digits, e.g. '33' (division), '336' (group), '3360' (class)",
+                )
             if code[:2] not in divisions:
-                raise self.fail(path, "project_unknown_code", f"'{code}' does not start with a GB/T 4754-2017 division",
-                                hint=did_you_mean(code[:2], divisions) or "divisions run from 01 to 97")
+                raise self.fail(
+                    path,
+                    "project_unknown_code",
+                    f"'{code}' does not start with a GB/T 4754-2017 division",
+                    hint=did_you_mean(code[:2], divisions) or "divisions run from 01 to 97",
+                )
             if code not in out:
                 out.append(code)
         return tuple(out)
@@ -195,14 +237,22 @@ class _Validator:
         if value is None:
             return None if optional else []
         if not isinstance(value, list):
-            raise self.fail((key,), "project_wrong_type", f"'{key}' must be a list, e.g. [{next(iter(self.vocab.terms(section)), 'x')}]")
+            raise self.fail(
+                (key,),
+                "project_wrong_type",
+                f"'{key}' must be a list, e.g. [{next(iter(self.vocab.terms(section)), 'x')}]",
+            )
         terms = self.vocab.terms(section)
         out: list[str] = []
         for i, term in enumerate(value):
             if not isinstance(term, str) or term not in terms:
                 hint = did_you_mean(str(term), terms) or f"see `envscreen vocabulary` for the {section} terms"
-                singular = {"processes": "process", "features": "feature", "sensitive_areas": "sensitive area",
-                            "project_types": "project type"}[section]
+                singular = {
+                    "processes": "process",
+                    "features": "feature",
+                    "sensitive_areas": "sensitive area",
+                    "project_types": "project type",
+                }[section]
                 raise self.fail((key, i), f"project_unknown_{section}", f"unknown {singular} '{term}'", hint=hint)
             if term not in out:
                 out.append(term)
@@ -219,20 +269,31 @@ class _Validator:
             path = ("quantities", name)
             term = terms.get(str(name))
             if term is None:
-                raise self.fail(path, "project_unknown_quantity", f"unknown quantity '{name}'",
-                                hint=did_you_mean(str(name), terms) or "see `envscreen vocabulary` for quantity names")
+                raise self.fail(
+                    path,
+                    "project_unknown_quantity",
+                    f"unknown quantity '{name}'",
+                    hint=did_you_mean(str(name), terms) or "see `envscreen vocabulary` for quantity names",
+                )
             if isinstance(amount, bool) or not isinstance(amount, (int, float)):
                 raise self.fail(path, "project_wrong_type", f"'{name}' must be a number in {term.unit}, not '{amount}'")
             x = float(amount)
             if math.isnan(x) or math.isinf(x):
                 raise self.fail(path, "project_bad_quantity", f"'{name}' must be a finite number")
             if x < 0:
-                raise self.fail(path, "project_bad_quantity", f"'{name}' cannot be negative ({amount} {term.unit})",
-                                hint="give the newly added amount (说明2); a reduction is 0")
+                raise self.fail(
+                    path,
+                    "project_bad_quantity",
+                    f"'{name}' cannot be negative ({amount} {term.unit})",
+                    hint="give the newly added amount (说明2); a reduction is 0",
+                )
             if term.max is not None and x > term.max:
-                raise self.fail(path, "project_absurd_quantity",
-                                f"'{name}' = {amount} {term.unit} exceeds the plausible maximum {term.max:g} {term.unit}",
-                                hint="check the unit and the number of zeros")
+                raise self.fail(
+                    path,
+                    "project_absurd_quantity",
+                    f"'{name}' = {amount} {term.unit} exceeds the plausible maximum {term.max:g} {term.unit}",
+                    hint="check the unit and the number of zeros",
+                )
             out[str(name)] = x
         return out
 

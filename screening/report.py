@@ -13,35 +13,80 @@ JSON_SCHEMA = "envscreen/decision/v1"
 
 _L = {
     "zh": {
-        "project": "项目", "result": "结论", "tier": "环评类别", "status_needs_more_information": "需要补充信息，暂不能确定",
-        "status_needs_manual_check": "需人工核实，暂不能确定", "range": "可能的类别", "procedure": "程序",
-        "limit": "法定审批时限：{d} 日（自受理之日起）", "no_limit": "无审批时限", "basis": "依据",
-        "items": "对应的名录项目", "item": "第{n}项", "possible_item": "（可能属于，信息不足）",
-        "findings": "触发的规则（条款与证据）", "evidence": "证据", "missing": "需要补充的信息",
-        "affects": "影响第{items}项", "manual": "需人工核实", "changes": "什么会改变结论", "notes": "适用说明",
-        "next": "下一步", "would_make": "将使第{item}项成为「{tier}」", "none_listed": "名录未列出本项目的行业或类型",
-        "contains": "包含", "lacks": "不包含", "proc_approval": "审批", "proc_online_filing": "网上备案（无需审批）",
+        "project": "项目",
+        "result": "结论",
+        "tier": "环评类别",
+        "status_needs_more_information": "需要补充信息，暂不能确定",
+        "status_needs_manual_check": "需人工核实，暂不能确定",
+        "range": "可能的类别",
+        "procedure": "程序",
+        "limit": "法定审批时限：{d} 日（自受理之日起）",
+        "no_limit": "无审批时限",
+        "basis": "依据",
+        "items": "对应的名录项目",
+        "item": "第{n}项",
+        "possible_item": "（可能属于，信息不足）",
+        "findings": "触发的规则（条款与证据）",
+        "evidence": "证据",
+        "missing": "需要补充的信息",
+        "affects": "影响第{items}项",
+        "manual": "需人工核实",
+        "changes": "什么会改变结论",
+        "notes": "适用说明",
+        "next": "下一步",
+        "would_make": "将使第{item}项成为「{tier}」",
+        "none_listed": "名录未列出本项目的行业或类型",
+        "contains": "包含",
+        "lacks": "不包含",
+        "proc_approval": "审批",
+        "proc_online_filing": "网上备案（无需审批）",
         "proc_none": "无需环评手续",
     },
     "en": {
-        "project": "Project", "result": "Result", "tier": "EIA tier", "status_needs_more_information": "needs more information; not decided",
-        "status_needs_manual_check": "needs a manual check; not decided", "range": "possible tiers", "procedure": "Procedure",
-        "limit": "statutory decision time: {d} days from acceptance", "no_limit": "no approval time limit", "basis": "basis",
-        "items": "Directory items", "item": "item {n}", "possible_item": " (possible; facts missing)",
-        "findings": "Rules that fired (clause and evidence)", "evidence": "evidence", "missing": "Missing information",
-        "affects": "affects item(s) {items}", "manual": "Needs a manual check", "changes": "What would change the result",
-        "notes": "Notes", "next": "Next steps", "would_make": "would make item {item} \"{tier}\"",
+        "project": "Project",
+        "result": "Result",
+        "tier": "EIA tier",
+        "status_needs_more_information": "needs more information; not decided",
+        "status_needs_manual_check": "needs a manual check; not decided",
+        "range": "possible tiers",
+        "procedure": "Procedure",
+        "limit": "statutory decision time: {d} days from acceptance",
+        "no_limit": "no approval time limit",
+        "basis": "basis",
+        "items": "Directory items",
+        "item": "item {n}",
+        "possible_item": " (possible; facts missing)",
+        "findings": "Rules that fired (clause and evidence)",
+        "evidence": "evidence",
+        "missing": "Missing information",
+        "affects": "affects item(s) {items}",
+        "manual": "Needs a manual check",
+        "changes": "What would change the result",
+        "notes": "Notes",
+        "next": "Next steps",
+        "would_make": 'would make item {item} "{tier}"',
         "none_listed": "the directory does not list this project's industry or type",
-        "contains": "includes", "lacks": "does not include", "proc_approval": "approval",
-        "proc_online_filing": "online filing (no approval)", "proc_none": "no EIA procedure",
+        "contains": "includes",
+        "lacks": "does not include",
+        "proc_approval": "approval",
+        "proc_online_filing": "online filing (no approval)",
+        "proc_none": "no EIA procedure",
     },
 }
 _SYM = {"gte": "≥", "gt": ">", "lt": "<", "lte": "≤", "eq": "=", "neq": "≠"}
 _TIER = {
-    "zh": {"exempt": "不纳入环评管理", "registration": "环境影响登记表", "report_form": "环境影响报告表",
-           "report_book": "环境影响报告书"},
-    "en": {"exempt": "exempt (outside EIA management)", "registration": "registration form (登记表)",
-           "report_form": "report form (报告表)", "report_book": "full report (报告书)"},
+    "zh": {
+        "exempt": "不纳入环评管理",
+        "registration": "环境影响登记表",
+        "report_form": "环境影响报告表",
+        "report_book": "环境影响报告书",
+    },
+    "en": {
+        "exempt": "exempt (outside EIA management)",
+        "registration": "registration form (登记表)",
+        "report_form": "report form (报告表)",
+        "report_book": "full report (报告书)",
+    },
 }
 
 
@@ -57,16 +102,24 @@ def fact_label(fact: str, vocab: Vocabulary, lang: str) -> str:
         if t:
             return f"{t.zh if lang == 'zh' else t.en}（{t.unit}）" if lang == "zh" else f"{t.en} ({t.unit})"
     names = {
-        "zh": {"processes": "工艺（processes 列表）", "features": "项目特征（features 列表）",
-               "sensitive_areas": "涉及的环境敏感区（sensitive_areas 列表，无则写 []）",
-               "industrial_building": "是否在工业建筑中生产（industrial_building）",
-               "industry_codes": "更具体的国民经济行业代码（industry_codes，3 或 4 位）",
-               "construction": "建设性质（construction）", "project_types": "项目类型（project_types）"},
-        "en": {"processes": "the list of processes (processes)", "features": "the list of features (features)",
-               "sensitive_areas": "the sensitive areas involved (sensitive_areas; [] for none)",
-               "industrial_building": "whether production is in an industrial building (industrial_building)",
-               "industry_codes": "a more specific industry code (industry_codes, 3 or 4 digits)",
-               "construction": "the construction kind (construction)", "project_types": "project types (project_types)"},
+        "zh": {
+            "processes": "工艺（processes 列表）",
+            "features": "项目特征（features 列表）",
+            "sensitive_areas": "涉及的环境敏感区（sensitive_areas 列表，无则写 []）",
+            "industrial_building": "是否在工业建筑中生产（industrial_building）",
+            "industry_codes": "更具体的国民经济行业代码（industry_codes，3 或 4 位）",
+            "construction": "建设性质（construction）",
+            "project_types": "项目类型（project_types）",
+        },
+        "en": {
+            "processes": "the list of processes (processes)",
+            "features": "the list of features (features)",
+            "sensitive_areas": "the sensitive areas involved (sensitive_areas; [] for none)",
+            "industrial_building": "whether production is in an industrial building (industrial_building)",
+            "industry_codes": "a more specific industry code (industry_codes, 3 or 4 digits)",
+            "construction": "the construction kind (construction)",
+            "project_types": "project types (project_types)",
+        },
     }
     return names[lang].get(fact, fact)
 
@@ -109,11 +162,14 @@ def _lines(d: Decision, vocab: Vocabulary, lang: str, markdown: bool) -> list[st
     b = "- " if markdown else "  - "
     out = [f"# {L['project']}: {d.project}" if markdown else f"{L['project']}: {d.project}"]
     if d.tier:
-        out.append(f"{'**' if markdown else ''}{L['result']}: {tier_label(d.tier, lang)} ({d.tier}){'**' if markdown else ''}")
+        out.append(
+            f"{'**' if markdown else ''}{L['result']}: {tier_label(d.tier, lang)} ({d.tier}){'**' if markdown else ''}"
+        )
     else:
         lo, hi = d.tier_range
-        out.append(f"{L['result']}: {L['status_' + d.status]} — {L['range']}: "
-                   f"{tier_label(lo, lang)} … {tier_label(hi, lang)}")
+        out.append(
+            f"{L['result']}: {L['status_' + d.status]} — {L['range']}: {tier_label(lo, lang)} … {tier_label(hi, lang)}"
+        )
     if d.procedure:
         p = d.procedure
         limit = L["limit"].format(d=p.time_limit_days) if p.time_limit_days else L["no_limit"]
@@ -134,15 +190,18 @@ def _lines(d: Decision, vocab: Vocabulary, lang: str, markdown: bool) -> list[st
     if d.missing:
         out.append(h(L["missing"]))
         for m in d.missing:
-            out.append(f"{b}{fact_label(m.fact, vocab, lang)} — {L['affects'].format(items=', '.join(map(str, m.items)))}")
+            out.append(
+                f"{b}{fact_label(m.fact, vocab, lang)} — {L['affects'].format(items=', '.join(map(str, m.items)))}"
+            )
     if d.manual_checks:
         out.append(h(L["manual"]))
-        for c in d.manual_checks:
-            out.append(f"{b}{L['item'].format(n=c.item)} 「{c.clause_text}」: {c.check}")
+        for mc in d.manual_checks:
+            out.append(f"{b}{L['item'].format(n=mc.item)} 「{mc.clause_text}」: {mc.check}")
     if d.changes:
         out.append(h(L["changes"]))
         for c in d.changes:
-            out.append(f"{b}{evidence_text(c, vocab, lang)} {L['would_make'].format(item=c.item, tier=tier_label(c.tier, lang))}")
+            would = L["would_make"].format(item=c.item, tier=tier_label(c.tier, lang))
+            out.append(f"{b}{evidence_text(c, vocab, lang)} {would}")
     if d.notes:
         out.append(h(L["notes"]))
         out += [f"{b}{n.zh if lang == 'zh' else n.en}" for n in d.notes]

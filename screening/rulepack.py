@@ -123,7 +123,9 @@ def load_rules(rules_dir: Path | str | None = None, items: set[int] | None = Non
     vocab = load_vocabulary(root)
     packs = tuple(load_pack(p.parent, vocab, items) for p in sorted(root.glob("*/pack.yaml")))
     if not packs:
-        raise RuleError("rules_no_pack", "no rule pack (a folder with pack.yaml) in the rules directory", file=str(root))
+        raise RuleError(
+            "rules_no_pack", "no rule pack (a folder with pack.yaml) in the rules directory", file=str(root)
+        )
     return RuleSet(vocabulary=vocab, packs=packs, root=root)
 
 
@@ -133,9 +135,16 @@ def load_pack(pack_dir: Path, vocab: Vocabulary, only: set[int] | None = None) -
     tiers = {}
     for tier in TIERS:
         t = _field(doc, d, ("tiers", tier))
-        tiers[tier] = TierInfo(tier=tier, zh=t["zh"], en=t["en"], procedure=t["procedure"],
-                               time_limit_days=t.get("time_limit_days"), basis=t["basis"],
-                               next_steps_zh=t["next_steps_zh"], next_steps_en=t["next_steps_en"])
+        tiers[tier] = TierInfo(
+            tier=tier,
+            zh=t["zh"],
+            en=t["en"],
+            procedure=t["procedure"],
+            time_limit_days=t.get("time_limit_days"),
+            basis=t["basis"],
+            next_steps_zh=t["next_steps_zh"],
+            next_steps_en=t["next_steps_en"],
+        )
     items = []
     numbers: set[int] = set()
     for f in sorted((pack_dir / "items").glob("*.yaml")):
@@ -147,11 +156,18 @@ def load_pack(pack_dir: Path, vocab: Vocabulary, only: set[int] | None = None) -
         numbers.add(item.number)
         items.append(item)
     return RulePack(
-        id=str(_field(doc, d, ("id",))), title=str(_field(doc, d, ("title",))), short=str(_field(doc, d, ("short",))),
-        version=str(_field(doc, d, ("version",))), jurisdiction=str(_field(doc, d, ("jurisdiction",))),
-        effective_from=_field(doc, d, ("effective_from",)), effective_to=d.get("effective_to"),
-        citation_prefix=str(_field(doc, d, ("citation_prefix",))), tiers=tiers, items=tuple(items),
-        source=str(pack_dir), notes=dict(d.get("notes") or {}),
+        id=str(_field(doc, d, ("id",))),
+        title=str(_field(doc, d, ("title",))),
+        short=str(_field(doc, d, ("short",))),
+        version=str(_field(doc, d, ("version",))),
+        jurisdiction=str(_field(doc, d, ("jurisdiction",))),
+        effective_from=_field(doc, d, ("effective_from",)),
+        effective_to=d.get("effective_to"),
+        citation_prefix=str(_field(doc, d, ("citation_prefix",))),
+        tiers=tiers,
+        items=tuple(items),
+        source=str(pack_dir),
+        notes=dict(d.get("notes") or {}),
     )
 
 
@@ -160,24 +176,42 @@ def load_item(path: Path, vocab: Vocabulary) -> Item:
     d = _mapping(doc, ())
     item_id = str(_field(doc, d, ("id",)))
     if item_id != path.stem:
-        raise RuleError("rule_id_mismatch", f"id '{item_id}' differs from the file name", file=str(path), line=doc.line_of(("id",)),
-                        hint=f"use id: {path.stem}")
+        raise RuleError(
+            "rule_id_mismatch",
+            f"id '{item_id}' differs from the file name",
+            file=str(path),
+            line=doc.line_of(("id",)),
+            hint=f"use id: {path.stem}",
+        )
     number = int(_field(doc, d, ("item",)))
     scope = _mapping(doc, ("sensitive_area_scope",), d.get("sensitive_area_scope") or {"text": "", "kinds": []})
     parser = ConditionParser(vocab, str(path), doc.line_of)
-    scope_kinds = tuple(parser.term(k, "sensitive_areas", ("sensitive_area_scope", "kinds", i))
-                        for i, k in enumerate(scope.get("kinds") or []))
+    scope_kinds = tuple(
+        parser.term(k, "sensitive_areas", ("sensitive_area_scope", "kinds", i))
+        for i, k in enumerate(scope.get("kinds") or [])
+    )
     match = _mapping(doc, ("match",), _field(doc, d, ("match",)))
     codes = tuple(str(c) for c in match.get("industry_codes") or [])
     for i, c in enumerate(codes):
         if not c.isdigit() or not 2 <= len(c) <= 4:
-            raise RuleError("rule_bad_code", f"'{c}' is not a 2-4 digit GB/T 4754 code", file=str(path),
-                            line=doc.line_of(("match", "industry_codes", i)), hint="quote codes: '0411'")
-    types = tuple(parser.term(t, "project_types", ("match", "project_types", i))
-                  for i, t in enumerate(match.get("project_types") or []))
+            raise RuleError(
+                "rule_bad_code",
+                f"'{c}' is not a 2-4 digit GB/T 4754 code",
+                file=str(path),
+                line=doc.line_of(("match", "industry_codes", i)),
+                hint="quote codes: '0411'",
+            )
+    types = tuple(
+        parser.term(t, "project_types", ("match", "project_types", i))
+        for i, t in enumerate(match.get("project_types") or [])
+    )
     if not codes and not types:
-        raise RuleError("rule_no_match", "an item needs match.industry_codes or match.project_types",
-                        file=str(path), line=doc.line_of(("match",)))
+        raise RuleError(
+            "rule_no_match",
+            "an item needs match.industry_codes or match.project_types",
+            file=str(path),
+            line=doc.line_of(("match",)),
+        )
     belongs: list[Node] = [Cmp(PREFIX["industry_codes"] + c, "eq", True, "industry_codes", c) for c in codes]
     belongs += [Cmp(PREFIX["project_types"] + t, "eq", True, "project_types", t) for t in types]
     parts: list[Node] = [AnyOf(tuple(belongs))]
@@ -197,23 +231,51 @@ def load_item(path: Path, vocab: Vocabulary) -> Item:
         for k, c in enumerate(col.get("clauses") or []):
             path_c = ("columns", tier, "clauses", k)
             cond = nnf(parser.parse(c.get("when"), path_c + ("when",), scope_kinds))
-            clauses.append(Clause(id=str(c["id"]), item=number, column=tier, text=str(c["text"]), condition=cond,
-                                  full=All((match_node, cond))))
+            clauses.append(
+                Clause(
+                    id=str(c["id"]),
+                    item=number,
+                    column=tier,
+                    text=str(c["text"]),
+                    condition=cond,
+                    full=All((match_node, cond)),
+                )
+            )
         if not clauses:
-            raise RuleError("rule_empty_column", f"column {tier} has no clauses", file=str(path),
-                            line=doc.line_of(("columns", tier)), hint="write null for a '/' column")
+            raise RuleError(
+                "rule_empty_column",
+                f"column {tier} has no clauses",
+                file=str(path),
+                line=doc.line_of(("columns", tier)),
+                hint="write null for a '/' column",
+            )
         columns.append(Column(tier=tier, text=str(col.get("text", "")), clauses=tuple(clauses)))
-    return Item(id=item_id, number=number, group=str(d.get("group", "")), text=str(d.get("text", "")),
-                industrial_building_only=starred, industry_codes=codes, project_types=types, match=match_node,
-                scope_text=str(scope.get("text") or ""), scope_kinds=scope_kinds, columns=tuple(columns),
-                source=str(path))
+    return Item(
+        id=item_id,
+        number=number,
+        group=str(d.get("group", "")),
+        text=str(d.get("text", "")),
+        industrial_building_only=starred,
+        industry_codes=codes,
+        project_types=types,
+        match=match_node,
+        scope_text=str(scope.get("text") or ""),
+        scope_kinds=scope_kinds,
+        columns=tuple(columns),
+        source=str(path),
+    )
 
 
 def _mapping(doc: YamlDoc, path: tuple[Any, ...], value: Any = None) -> dict[str, Any]:
     v = doc.data if value is None and not path else value
     if not isinstance(v, dict):
-        raise RuleError("rule_malformed", "expected a mapping", file=doc.source, line=doc.line_of(path),
-                        field=".".join(map(str, path)) or None)
+        raise RuleError(
+            "rule_malformed",
+            "expected a mapping",
+            file=doc.source,
+            line=doc.line_of(path),
+            field=".".join(map(str, path)) or None,
+        )
     return v
 
 
@@ -221,7 +283,8 @@ def _field(doc: YamlDoc, d: dict[str, Any], path: tuple[str, ...]) -> Any:
     v: Any = d
     for p in path:
         if not isinstance(v, dict) or p not in v:
-            raise RuleError("rule_missing_field", f"missing field '{'.'.join(path)}'", file=doc.source,
-                            line=doc.line_of(path[:-1]))
+            raise RuleError(
+                "rule_missing_field", f"missing field '{'.'.join(path)}'", file=doc.source, line=doc.line_of(path[:-1])
+            )
         v = v[p]
     return v

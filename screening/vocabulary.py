@@ -63,8 +63,12 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
     """Load `vocabulary.yaml` (and any `vocabulary.d/*.yaml` extensions) from `rules_dir`."""
     main = rules_dir / "vocabulary.yaml"
     if not main.is_file():
-        raise RuleError("vocabulary_missing", "no vocabulary.yaml in the rules directory", file=str(rules_dir),
-                        hint="point --rules at a directory that holds vocabulary.yaml and the rule packs")
+        raise RuleError(
+            "vocabulary_missing",
+            "no vocabulary.yaml in the rules directory",
+            file=str(rules_dir),
+            hint="point --rules at a directory that holds vocabulary.yaml and the rule packs",
+        )
     files = [main, *sorted((rules_dir / "vocabulary.d").glob("*.yaml"))]
     sections: dict[str, dict[str, Term]] = {s: {} for s in SECTIONS}
     for f in files:
@@ -73,8 +77,11 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
         for term in terms.values():
             for implied in term.implies:
                 if implied not in terms:
-                    raise RuleError("vocabulary_bad_implies", f"'{term.id}' implies unknown {section} term '{implied}'",
-                                    file=str(main))
+                    raise RuleError(
+                        "vocabulary_bad_implies",
+                        f"'{term.id}' implies unknown {section} term '{implied}'",
+                        file=str(main),
+                    )
     return Vocabulary(sections=sections, sources=tuple(str(f) for f in files))
 
 
@@ -86,13 +93,19 @@ def _merge(doc: YamlDoc, sections: dict[str, dict[str, Term]]) -> None:
         if section == "version":
             continue
         if section not in SECTIONS:
-            raise RuleError("vocabulary_unknown_section", f"unknown section '{section}'", file=doc.source,
-                            line=doc.line_of((section,)), hint=f"sections are: {', '.join(SECTIONS)}")
+            raise RuleError(
+                "vocabulary_unknown_section",
+                f"unknown section '{section}'",
+                file=doc.source,
+                line=doc.line_of((section,)),
+                hint=f"sections are: {', '.join(SECTIONS)}",
+            )
         for term_id, spec in (terms or {}).items():
             line = doc.line_of((section, term_id))
             if term_id in sections[section]:
-                raise RuleError("vocabulary_duplicate", f"{section} term '{term_id}' is defined twice",
-                                file=doc.source, line=line)
+                raise RuleError(
+                    "vocabulary_duplicate", f"{section} term '{term_id}' is defined twice", file=doc.source, line=line
+                )
             sections[section][str(term_id)] = _term(str(term_id), spec, section, doc.source, line)
 
 
@@ -100,12 +113,15 @@ def _term(term_id: str, spec: Any, section: str, source: str, line: int | None) 
     if isinstance(spec, str):  # industry_divisions: {"13": 农副食品加工业}
         return Term(id=term_id, zh=spec, en=spec)
     if not isinstance(spec, dict) or "zh" not in spec:
-        raise RuleError("vocabulary_malformed", f"{section} term '{term_id}' needs at least 'zh' and 'en'",
-                        file=source, line=line)
+        raise RuleError(
+            "vocabulary_malformed", f"{section} term '{term_id}' needs at least 'zh' and 'en'", file=source, line=line
+        )
     if section == "quantities" and ("unit" not in spec or "max" not in spec):
         raise RuleError("vocabulary_malformed", f"quantity '{term_id}' needs 'unit' and 'max'", file=source, line=line)
     if section == "quantities" and not 0 < float(spec["max"]) <= 1e12:  # the engine's numeric range
-        raise RuleError("vocabulary_malformed", f"quantity '{term_id}': max must be in (0, 1e12]", file=source, line=line)
+        raise RuleError(
+            "vocabulary_malformed", f"quantity '{term_id}': max must be in (0, 1e12]", file=source, line=line
+        )
     return Term(
         id=term_id,
         zh=str(spec["zh"]),

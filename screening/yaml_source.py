@@ -62,7 +62,9 @@ def read_yaml_file(path: Path | str, *, max_bytes: int = MAX_BYTES) -> YamlDoc:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
-            "input_not_utf8", f"the file is not UTF-8 text (byte {exc.start})", file=str(p),
+            "input_not_utf8",
+            f"the file is not UTF-8 text (byte {exc.start})",
+            file=str(p),
             hint="save the file as UTF-8",
         ) from None
     return parse_yaml(text, source=str(p), max_bytes=max_bytes)
@@ -78,7 +80,10 @@ def parse_yaml(text: str, *, source: str = "<input>", max_bytes: int = MAX_BYTES
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise InputError(
-            "yaml_syntax", f"not valid YAML: {exc.problem or exc.context}", file=source, line=line,
+            "yaml_syntax",
+            f"not valid YAML: {exc.problem or exc.context}",
+            file=source,
+            line=line,
             hint="check indentation and that every 'key: value' has a space after the colon",
         ) from None
     except yaml.YAMLError as exc:
@@ -105,15 +110,23 @@ class _Builder:
         # compose() resolves an alias to the node it names, so a node met twice is an alias:
         # refusing them is what defeats "billion laughs" alias bombs.
         if id(node) in self.seen:
-            raise self.fail(node, "yaml_alias", "YAML anchors and aliases (&name / *name) are not allowed",
-                            hint="write the value out in full")
+            raise self.fail(
+                node,
+                "yaml_alias",
+                "YAML anchors and aliases (&name / *name) are not allowed",
+                hint="write the value out in full",
+            )
         self.seen.add(id(node))
         self.count += 1
         if self.count > MAX_NODES:
             raise self.fail(node, "input_too_large", f"more than {MAX_NODES:,} YAML values")
         if node.tag not in _ALLOWED_TAGS:
-            raise self.fail(node, "yaml_tag", f"the YAML tag '{node.tag}' is not allowed",
-                            hint="only plain values, lists and mappings are accepted")
+            raise self.fail(
+                node,
+                "yaml_tag",
+                f"the YAML tag '{node.tag}' is not allowed",
+                hint="only plain values, lists and mappings are accepted",
+            )
         self.doc.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, MappingNode):
             out: dict[Any, Any] = {}

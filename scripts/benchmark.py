@@ -39,8 +39,11 @@ def corpus(screener: Screener, n: int, seed: int = 7) -> list[Project]:
             data: dict[str, Any] = {"industry_codes": [rng.choice(["5211", "6110", "7240", "8810"])]}
         else:
             item = items[k % len(items)]
-            data = ({"industry_codes": [rng.choice(item.industry_codes)]} if item.industry_codes
-                    else {"project_types": [rng.choice(item.project_types)]})
+            data = (
+                {"industry_codes": [rng.choice(item.industry_codes)]}
+                if item.industry_codes
+                else {"project_types": [rng.choice(item.project_types)]}
+            )
             qs: dict[str, float] = {}
             for col in item.columns:
                 for c in col.clauses:
@@ -53,7 +56,9 @@ def corpus(screener: Screener, n: int, seed: int = 7) -> list[Project]:
             data[section] = rng.sample(terms, k=min(len(terms), rng.choice([0, 0, 1, 2])))
         data["sensitive_areas"] = rng.choice([[], [], ["nature_reserve"], ["residential_area"]])
         data["industrial_building"] = rng.random() < 0.8
-        out.append(project_from_data({"name": f"p{k}", "construction": rng.choice(["new", "expansion"]), **data}, vocab))
+        out.append(
+            project_from_data({"name": f"p{k}", "construction": rng.choice(["new", "expansion"]), **data}, vocab)
+        )
     return out
 
 
@@ -76,10 +81,14 @@ def raw_durable_events_per_second(seconds: float) -> float:
 
     name = f"bench_raw_{time.monotonic_ns()}"
     host = eng._get_host()
-    host.register_rulesets({name: {
-        "big": {"all": [{"m": {"$gt": {"area": 100}}}], "run": lambda c: None},
-        "small": {"all": [{"m": {"$lte": {"area": 100}}}], "run": lambda c: None},
-    }})
+    host.register_rulesets(
+        {
+            name: {
+                "big": {"all": [{"m": {"$gt": {"area": 100}}}], "run": lambda c: None},
+                "small": {"all": [{"m": {"$lte": {"area": 100}}}], "run": lambda c: None},
+            }
+        }
+    )
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
         for k in range(1000):

@@ -52,7 +52,8 @@ def test_constants_fold_and_nesting_flattens() -> None:
     assert to_durable(AnyOf((Manual("x" * 10), BEDS_500)), possible=False) == {"$gte": {"q_beds__lo": 500.0}}
     assert to_durable(All((Manual("x" * 10), BEDS_500)), possible=False) is False
     assert to_durable(AnyOf((AnyOf((EP, BEDS_500)), EP)), possible=False) == {
-        "$or": [{"p_electroplating__lo": 1}, {"$gte": {"q_beds__lo": 500.0}}, {"p_electroplating__lo": 1}]}
+        "$or": [{"p_electroplating__lo": 1}, {"$gte": {"q_beds__lo": 500.0}}, {"p_electroplating__lo": 1}]
+    }
 
 
 def test_too_many_compound_branches_is_refused() -> None:

@@ -26,12 +26,15 @@ def _write_big_pack(root: Path, n_items: int) -> None:
     (root / "vocabulary.yaml").write_text(
         "construction_kinds: {new: {zh: 新建, en: new}}\n"
         "quantities: {beds: {zh: 床位, en: beds, unit: beds, max: 100000}}\n"
-        "industry_divisions: {'10': a, '11': b, '12': c}\n", encoding="utf-8")
+        "industry_divisions: {'10': a, '11': b, '12': c}\n",
+        encoding="utf-8",
+    )
     pack = (MINI := ROOT / "tests/fixtures/mini_rules/mini/pack.yaml").read_text(encoding="utf-8")
     assert MINI.exists()
     (root / "big" / "pack.yaml").write_text(pack.replace("id: mini", "id: big"), encoding="utf-8")
     for i in range(1, n_items + 1):
-        (root / "big" / "items" / f"item_{i:03d}.yaml").write_text(f"""
+        (root / "big" / "items" / f"item_{i:03d}.yaml").write_text(
+            f"""
 id: item_{i:03d}
 item: {i}
 text: synthetic {i}
@@ -43,7 +46,9 @@ columns:
   report_form:
     text: small
     clauses: [{{id: item_{i:03d}.report_form.1, text: small, when: {{quantity: beds, gte: {i}}}}}]
-""", encoding="utf-8")
+""",
+            encoding="utf-8",
+        )
 
 
 def test_rulesets_stay_far_below_the_registration_hang(screener: Screener) -> None:
@@ -64,9 +69,16 @@ def test_big_pack_is_split_and_screens(tmp_path: Path) -> None:
     s = Screener(tmp_path)
     assert len(s.engine.rulesets) >= 4
     assert all(len(rs.rules) + 1 <= eng.MAX_RULES for rs in s.engine.rulesets)
-    for i, beds, tier in [(7, 107, "report_book"), (7, 106, "report_form"), (140, 139, "exempt"), (150, 250, "report_book")]:
-        p = project_from_data({"name": "x", "construction": "new", "industry_codes": [str(1000 + i)],
-                               "quantities": {"beds": beds}}, s.vocabulary)
+    for i, beds, tier in [
+        (7, 107, "report_book"),
+        (7, 106, "report_form"),
+        (140, 139, "exempt"),
+        (150, 250, "report_book"),
+    ]:
+        p = project_from_data(
+            {"name": "x", "construction": "new", "industry_codes": [str(1000 + i)], "quantities": {"beds": beds}},
+            s.vocabulary,
+        )
         assert s.screen(p).tier == tier
 
 
@@ -109,9 +121,13 @@ def test_action_exception_is_not_swallowed() -> None:
 
     name = "test_boom_ruleset"
     with eng._LOCK:
-        eng._get_host().register_rulesets({name: {
-            "r": {"all": [{"m": {eng._GUARD_KEY: 1}}], "run": boom},
-        }})
+        eng._get_host().register_rulesets(
+            {
+                name: {
+                    "r": {"all": [{"m": {eng._GUARD_KEY: 1}}], "run": boom},
+                }
+            }
+        )
     with pytest.raises(EngineError, match="boom"):
         eng._assert_isolated(name, {eng._GUARD_KEY: 1})
     # and the session was still deleted: the next call starts clean and fails the same way
@@ -120,10 +136,24 @@ def test_action_exception_is_not_swallowed() -> None:
 
 
 _CASES = [
-    ({"industry_codes": ["1512"], "industrial_building": True, "processes": ["fermentation"],
-      "quantities": {"liquor_capacity_kl_per_year": 1000}}, "report_book"),
-    ({"industry_codes": ["1512"], "industrial_building": True, "processes": ["fermentation"],
-      "quantities": {"liquor_capacity_kl_per_year": 999}}, "report_form"),
+    (
+        {
+            "industry_codes": ["1512"],
+            "industrial_building": True,
+            "processes": ["fermentation"],
+            "quantities": {"liquor_capacity_kl_per_year": 1000},
+        },
+        "report_book",
+    ),
+    (
+        {
+            "industry_codes": ["1512"],
+            "industrial_building": True,
+            "processes": ["fermentation"],
+            "quantities": {"liquor_capacity_kl_per_year": 999},
+        },
+        "report_form",
+    ),
     ({"industry_codes": ["1512"], "industrial_building": False, "processes": []}, "exempt"),
     ({"project_types": ["hospital"], "quantities": {"beds": 19}}, "registration"),
     ({"project_types": ["hospital"], "quantities": {"beds": 20}}, "report_form"),
@@ -135,8 +165,10 @@ _CASES = [
 
 def test_concurrent_screenings_are_isolated(mini_screener: Screener) -> None:
     # Hazard 3: concurrent posts from threads crash without one lock. Each thread checks its own answers.
-    projects = [(project_from_data({"name": f"p{i}", "construction": "new", **spec}, mini_screener.vocabulary), tier)
-                for i, (spec, tier) in enumerate(_CASES)]
+    projects = [
+        (project_from_data({"name": f"p{i}", "construction": "new", **spec}, mini_screener.vocabulary), tier)
+        for i, (spec, tier) in enumerate(_CASES)
+    ]
     errors: list[str] = []
 
     def worker(offset: int) -> None:
@@ -169,8 +201,9 @@ def _rss_kib() -> int:
 @pytest.mark.slow
 def test_memory_is_flat_over_100000_screenings(mini_screener: Screener) -> None:
     # Hazards 4/5: leaked sessions exhaust the 1,024-session cap and slow everything down.
-    projects = [project_from_data({"name": "m", "construction": "new", **spec}, mini_screener.vocabulary)
-                for spec, _ in _CASES]
+    projects = [
+        project_from_data({"name": "m", "construction": "new", **spec}, mini_screener.vocabulary) for spec, _ in _CASES
+    ]
     for k in range(10_000):  # warm-up: allocator pools and caches settle
         mini_screener.screen(projects[k % len(projects)])
     before = _rss_kib()

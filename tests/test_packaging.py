@@ -12,8 +12,12 @@ from .conftest import ROOT
 
 def test_wheel_carries_the_rules_and_finds_them(tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     wheel = next(out.glob("envscreen-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "screening/rules/vocabulary.yaml" in names
@@ -27,8 +31,14 @@ def test_wheel_carries_the_rules_and_finds_them(tmp_path: Path) -> None:
         "from screening.rulepack import default_rules_dir, load_rules; "
         "d = default_rules_dir(); print(d); r = load_rules(); print(len(r.directory.items))"
     )
-    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                       env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+    )
     assert r.returncode == 0, r.stderr
     rules_dir, count = r.stdout.split()
     assert Path(rules_dir).is_relative_to(site)

@@ -30,20 +30,25 @@ def _thresholds(rules: RuleSet) -> dict[str, list[float]]:
             for c in col.clauses:
                 for leaf in leaves(c.full):
                     if isinstance(leaf, Cmp) and leaf.section == "quantities":
-                        out.setdefault(leaf.term or "", set()).update({leaf.value, max(leaf.value - 1, 0), leaf.value + 1})
+                        out.setdefault(leaf.term or "", set()).update(
+                            {leaf.value, max(leaf.value - 1, 0), leaf.value + 1}
+                        )
     return {k: sorted(v) for k, v in out.items()}
 
 
 @st.composite
-def projects(draw: st.DrawFn, rules: RuleSet, items: list[Item] | None = None, complete: bool = False,
-             n_items: int | None = None) -> dict[str, Any]:
+def projects(
+    draw: st.DrawFn, rules: RuleSet, items: list[Item] | None = None, complete: bool = False, n_items: int | None = None
+) -> dict[str, Any]:
     """A project near the rules: codes of listed items, quantities on and around thresholds.
     `complete` declares every fact the chosen items read, so the outcome is decided."""
     vocab = rules.vocabulary
     items = items or list(rules.directory.items)
     if n_items:
         items = [i for i in items if i.industry_codes]
-        chosen = draw(st.lists(st.sampled_from(items), min_size=n_items, max_size=n_items, unique_by=lambda i: i.number))
+        chosen = draw(
+            st.lists(st.sampled_from(items), min_size=n_items, max_size=n_items, unique_by=lambda i: i.number)
+        )
     else:
         chosen = draw(st.lists(st.sampled_from(items), min_size=1, max_size=2))
     codes, types = [], []
@@ -56,8 +61,16 @@ def projects(draw: st.DrawFn, rules: RuleSet, items: list[Item] | None = None, c
     thresholds = _thresholds(rules)
     qnames = sorted(thresholds)
     if complete:
-        qnames = sorted({leaf.term or "" for i in chosen for col in i.columns for c in col.clauses
-                         for leaf in leaves(c.full) if isinstance(leaf, Cmp) and leaf.section == "quantities"})
+        qnames = sorted(
+            {
+                leaf.term or ""
+                for i in chosen
+                for col in i.columns
+                for c in col.clauses
+                for leaf in leaves(c.full)
+                if isinstance(leaf, Cmp) and leaf.section == "quantities"
+            }
+        )
         picked = qnames
     else:
         picked = draw(st.lists(st.sampled_from(qnames), unique=True, max_size=4)) if qnames else []
@@ -69,7 +82,10 @@ def projects(draw: st.DrawFn, rules: RuleSet, items: list[Item] | None = None, c
             return None  # not declared: unknown
         return draw(st.lists(st.sampled_from(terms), unique=True, max_size=3))
 
-    data: dict[str, Any] = {"name": "generated", "construction": draw(st.sampled_from(sorted(vocab.terms("construction_kinds"))))}
+    data: dict[str, Any] = {
+        "name": "generated",
+        "construction": draw(st.sampled_from(sorted(vocab.terms("construction_kinds")))),
+    }
     if codes:
         data["industry_codes"] = sorted(set(codes))
     if types:
@@ -97,15 +113,21 @@ def test_durable_rules_agree_with_the_reference_evaluator(any_screener: Screener
     d = any_screener.screen(p)
     facts = Facts(p)
     items = {i.number: i for i in any_screener.rules.directory.items}
-    ranges = {n: r for n in any_screener.engine.candidates(p.industry_codes, p.project_types)
-              if (r := item_range(items[n], facts)) is not None}
+    ranges = {
+        n: r
+        for n in any_screener.engine.candidates(p.industry_codes, p.project_types)
+        if (r := item_range(items[n], facts)) is not None
+    }
     assert {o.item for o in d.items} == set(ranges)
     for o in d.items:
         lo, hi = ranges[o.item]
         assert o.possible[0] == lo and o.possible[-1] == hi, (o, ranges[o.item])
     if d.status == "determined":
-        assert d.tier == max((r[0] for n, r in ranges.items() if any(o.item == n and o.matched for o in d.items)),
-                             key=TIER_RANK.__getitem__, default="exempt")
+        assert d.tier == max(
+            (r[0] for n, r in ranges.items() if any(o.item == n and o.matched for o in d.items)),
+            key=TIER_RANK.__getitem__,
+            default="exempt",
+        )
 
 
 @given(data=st.data())
@@ -141,8 +163,11 @@ def _monotone_quantities(item: Item) -> set[str]:
                     side = "up" if leaf.op in ("gte", "gt") else "down"
                     ranks.setdefault(leaf.term or "", {"up": [], "down": []})[side].append(TIER_RANK[col.tier])
     bad_in_match = {leaf.term for leaf in leaves(item.match) if isinstance(leaf, Cmp) and leaf.section == "quantities"}
-    return {q for q, r in ranks.items() if q not in bad_in_match and (not r["down"] or not r["up"] or
-                                                                      min(r["up"]) > max(r["down"]))}
+    return {
+        q
+        for q, r in ranks.items()
+        if q not in bad_in_match and (not r["down"] or not r["up"] or min(r["up"]) > max(r["down"]))
+    }
 
 
 @given(data=st.data())
