@@ -13,7 +13,7 @@ from .conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, All, AnyOf, C
 from .conditions import evaluate as _leaf_eval
 from .facts import Facts
 from .project import Project
-from .rulepack import COLUMNS, TIER_RANK, Clause, Item, RulePack, RuleSet, TierInfo
+from .rulepack import TIER_RANK, Clause, Item, RulePack, RuleSet, TierInfo
 
 Override = Mapping[Cmp, bool]
 
@@ -61,6 +61,7 @@ class Missing:
     fact: str
     items: tuple[int, ...]
     clauses: tuple[str, ...]
+    terms: tuple[str, ...] = ()  # for list facts: which entries are in question
 
 
 @dataclass(frozen=True)
@@ -214,22 +215,23 @@ def decide(project: Project, facts: Facts, fired: frozenset[str], candidates: se
                 notes.append(Note("note4_industrial_building", (n,)))
             continue
         item_floor, item_ceiling, decisive = "exempt", "exempt", None
+        reachable: set[str] = set()
         for col in item.columns:
             col_true = [c for c in col.clauses if f"{c.id}#T" in fired]
             col_possible = [c for c in col.clauses if f"{c.id}#P" in fired]
-            if item_ceiling == "exempt" and col_possible:
-                item_ceiling = col.tier
+            if col_possible:
+                reachable.add(col.tier)
+                if item_ceiling == "exempt":
+                    item_ceiling = col.tier
             if col_true:
                 item_floor, decisive = col.tier, col_true
                 break
             uncertain += [(item, c) for c in col_possible]
         if not m_true:
             uncertain.append((item, None))
-        possible = tuple(
-            t
-            for t in ("exempt", *reversed(COLUMNS))
-            if TIER_RANK[item_floor] <= TIER_RANK[t] <= TIER_RANK[item_ceiling]
-        )
+        if not m_true or decisive is None:
+            reachable.add("exempt")
+        possible = tuple(sorted(reachable, key=TIER_RANK.__getitem__))
         outcomes.append(
             ItemOutcome(
                 item=n,
@@ -268,7 +270,7 @@ def decide(project: Project, facts: Facts, fired: frozenset[str], candidates: se
     tier = floor if status == "determined" else None
     if sum(1 for o in outcomes if o.matched) > 1:
         notes.append(Note("article4_highest"))
-    if not any(o.matched for o in outcomes):
+    if not outcomes:
         notes.append(Note("article5_unlisted"))
     elif status == "determined" and tier == "exempt":
         notes.append(Note("article5_no_column"))
@@ -326,7 +328,7 @@ def _citation(pack: RulePack, item: Item, column: str, text: str) -> str:
 def _missing(
     relevant: list[tuple[Item, Clause | None]], facts: Facts
 ) -> tuple[tuple[Missing, ...], tuple[ManualCheck, ...]]:
-    by_fact: dict[str, tuple[set[int], set[str]]] = {}
+    by_fact: dict[str, tuple[set[int], set[str], set[str]]] = {}
     manual: dict[tuple[str, str], ManualCheck] = {}
     for item, clause in relevant:
         node = clause.full if clause else item.match
@@ -336,10 +338,14 @@ def _missing(
                 if clause is not None:
                     manual[(rid, leaf.text)] = ManualCheck(item.number, rid, clause.text, leaf.text)
             elif leaf.key not in facts:
-                its, cls = by_fact.setdefault(fact_name(leaf), (set(), set()))
+                its, cls, terms = by_fact.setdefault(fact_name(leaf), (set(), set(), set()))
                 its.add(item.number)
                 cls.add(rid)
-    missing = tuple(Missing(f, tuple(sorted(i)), tuple(sorted(c))) for f, (i, c) in sorted(by_fact.items()))
+                if leaf.section in ("processes", "features", "sensitive_areas", "industry_codes") and leaf.term:
+                    terms.add(leaf.term)
+    missing = tuple(
+        Missing(f, tuple(sorted(i)), tuple(sorted(c)), tuple(sorted(t))) for f, (i, c, t) in sorted(by_fact.items())
+    )
     return missing, tuple(manual.values())
 
 

@@ -30,6 +30,7 @@ _L = {
         "evidence": "证据",
         "missing": "需要补充的信息",
         "affects": "影响第{items}项",
+        "asked": "涉及",
         "manual": "需人工核实",
         "changes": "什么会改变结论",
         "notes": "适用说明",
@@ -60,6 +61,7 @@ _L = {
         "evidence": "evidence",
         "missing": "Missing information",
         "affects": "affects item(s) {items}",
+        "asked": "in question",
         "manual": "Needs a manual check",
         "changes": "What would change the result",
         "notes": "Notes",
@@ -190,9 +192,11 @@ def _lines(d: Decision, vocab: Vocabulary, lang: str, markdown: bool) -> list[st
     if d.missing:
         out.append(h(L["missing"]))
         for m in d.missing:
-            out.append(
-                f"{b}{fact_label(m.fact, vocab, lang)} — {L['affects'].format(items=', '.join(map(str, m.items)))}"
+            asked = (
+                f" ({L['asked']}: {', '.join(_term_label(m.fact, t, vocab, lang) for t in m.terms)})" if m.terms else ""
             )
+            affects = L["affects"].format(items=", ".join(map(str, m.items)))
+            out.append(f"{b}{fact_label(m.fact, vocab, lang)}{asked} — {affects}")
     if d.manual_checks:
         out.append(h(L["manual"]))
         for mc in d.manual_checks:
