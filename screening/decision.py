@@ -276,8 +276,10 @@ def decide(project: Project, facts: Facts, fired: frozenset[str], candidates: se
         notes.append(Note("article5_no_column"))
     if any(e.fact.startswith("quantities.") for f in findings for e in f.evidence):
         notes.append(Note("note2_new_scale"))
-    if project.processes and set(project.declared_processes) & {"electroless_plating", "anodizing"}:
-        notes.append(Note("note6_electroplating"))
+    process_terms = rules.vocabulary.terms("processes")
+    for declared in project.declared_processes:  # e.g. anodizing counts as electroplating (说明6)
+        if (term := process_terms.get(declared)) and term.pack_note:
+            notes.append(Note(term.pack_note))
     if project.touches_main_works is False and project.construction in ("expansion", "renovation"):
         notes.append(Note("article4_renovation_content"))
     return Decision(

@@ -32,6 +32,7 @@ class Term:
     category: str | None = None
     implies: tuple[str, ...] = ()
     note: str | None = None
+    pack_note: str | None = None  # a pack note to show when a project declares this term
 
 
 @dataclass(frozen=True)
@@ -131,4 +132,5 @@ def _term(term_id: str, spec: Any, section: str, source: str, line: int | None) 
         category=spec.get("category"),
         implies=tuple(spec.get("implies", ())),
         note=spec.get("note"),
+        pack_note=spec.get("pack_note"),
     )
