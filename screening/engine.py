@@ -132,6 +132,13 @@ class Engine:
         prefix = f"{pack.id}@{pack.version}#{next(_INSTANCES)}"
         self.rulesets = pack_rulesets(rules, prefix)
         self._ruleset_of = {n: rs for rs in self.rulesets for n in rs.items}
+        # Only the facts of the candidate items travel: every other item's rules compare
+        # against absent properties, which durable-rules evaluates as false, so they stay quiet.
+        self._item_keys: dict[int, tuple[str, ...]] = {}
+        for pack in rules.packs:
+            for item in pack.items:
+                keys = set().union(*(r.fact_keys for r in item_rules(item)))
+                self._item_keys[item.number] = tuple(sorted(keys))
         self._items = {i.number: i for p in rules.packs for i in p.items}
         self._code_exact: dict[str, set[int]] = {}
         self._code_prefix: dict[str, set[int]] = {}
@@ -171,12 +178,14 @@ class Engine:
 
     def fire(self, facts: Facts, items: Iterable[int]) -> frozenset[str]:
         """Return the names of the rules that fire for `facts` among the rulesets of `items`."""
-        rulesets = {self._ruleset_of[n].name: self._ruleset_of[n] for n in items}
+        keys: dict[str, set[str]] = {}
+        for n in items:
+            keys.setdefault(self._ruleset_of[n].name, set()).update(self._item_keys[n])
         fired: set[str] = set()
-        for rs in rulesets.values():
-            msg = facts.message(rs.fact_keys)
+        for name, fact_keys in keys.items():
+            msg = facts.message(tuple(fact_keys))
             msg[_GUARD_KEY] = 1
-            fired |= _assert_isolated(rs.name, msg)
+            fired |= _assert_isolated(name, msg)
         return frozenset(fired)
 
 
