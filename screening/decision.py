@@ -5,6 +5,7 @@ three-valued reading (a fact not given is unknown, never assumed) are applied he
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,7 +75,8 @@ class ManualCheck:
 
 @dataclass(frozen=True)
 class Change:
-    """What would change the outcome: `fact op threshold` would make item `item` reach `tier`."""
+    """What would change the outcome: `fact op threshold` would make item `item` reach `tier`.
+    For list facts (op contains/lacks) `threshold` is a tuple of entries, any one of which would."""
 
     item: int
     tier: str
@@ -352,8 +354,9 @@ def _missing(
 
 
 def _changes(items: list[Item], facts: Facts, floor: str, units: Mapping[str, str | None]) -> tuple[Change, ...]:
-    """Single-fact changes that would lift an item above the current floor."""
-    out: dict[tuple[str, str, str, str], Change] = {}
+    """Single-fact changes that would lift an item above the current floor. Entries of one
+    list fact that would each do it (any of several sensitive areas) are merged into one."""
+    out: dict[tuple[int, str, str, str, str], Change] = {}
     for item in items:
         for col in item.columns:
             if TIER_RANK[col.tier] <= TIER_RANK[floor]:
@@ -364,13 +367,18 @@ def _changes(items: list[Item], facts: Facts, floor: str, units: Mapping[str, st
                 for leaf in leaves(clause.full):
                     if not isinstance(leaf, Cmp) or evaluate(leaf, facts) is not False:
                         continue
-                    if evaluate(clause.full, facts, {leaf: True}) is True:
-                        ev = _evidence(leaf, None, units)
-                        key = (ev.fact, ev.op, str(ev.threshold), col.tier)
-                        out.setdefault(
-                            key,
-                            Change(
-                                item.number, col.tier, ev.fact, ev.op, ev.threshold, ev.unit, clause.id, clause.text
-                            ),
-                        )
+                    if evaluate(clause.full, facts, {leaf: True}) is not True:
+                        continue
+                    ev = _evidence(leaf, None, units)
+                    listed = ev.op in ("contains", "lacks")
+                    key = (item.number, col.tier, ev.fact, ev.op, "" if listed else str(ev.threshold))
+                    if key in out and listed:
+                        seen = out[key]
+                        if ev.threshold not in seen.threshold:
+                            out[key] = dataclasses.replace(seen, threshold=seen.threshold + (ev.threshold,))
+                        continue
+                    threshold = (ev.threshold,) if listed else ev.threshold
+                    out.setdefault(
+                        key, Change(item.number, col.tier, ev.fact, ev.op, threshold, ev.unit, clause.id, clause.text)
+                    )
     return tuple(sorted(out.values(), key=lambda c: (-TIER_RANK[c.tier], c.item)))[:8]

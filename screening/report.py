@@ -38,6 +38,8 @@ _L = {
         "would_make": "将使第{item}项成为「{tier}」",
         "none_listed": "名录未列出本项目的行业或类型",
         "contains": "包含",
+        "any_of": "之一",
+        "not": "不",
         "lacks": "不包含",
         "proc_approval": "审批",
         "proc_online_filing": "网上备案（无需审批）",
@@ -69,6 +71,8 @@ _L = {
         "would_make": 'would make item {item} "{tier}"',
         "none_listed": "the directory does not list this project's industry or type",
         "contains": "includes",
+        "any_of": "(any one)",
+        "not": "no ",
         "lacks": "does not include",
         "proc_approval": "approval",
         "proc_online_filing": "online filing (no approval)",
@@ -96,34 +100,56 @@ def tier_label(tier: str, lang: str) -> str:
     return _TIER[lang][tier]
 
 
-def fact_label(fact: str, vocab: Vocabulary, lang: str) -> str:
-    """`quantities.beds` -> 床位 (beds); section names -> their meaning."""
+_SHORT = {
+    "zh": {
+        "processes": "工艺",
+        "features": "项目特征",
+        "sensitive_areas": "环境敏感区",
+        "industrial_building": "在工业建筑中生产",
+        "industry_codes": "行业代码",
+        "construction": "建设性质",
+        "project_types": "项目类型",
+    },
+    "en": {
+        "processes": "processes",
+        "features": "features",
+        "sensitive_areas": "sensitive areas",
+        "industrial_building": "production in an industrial building",
+        "industry_codes": "industry code",
+        "construction": "construction kind",
+        "project_types": "project type",
+    },
+}
+_ASK = {
+    "zh": {
+        "processes": "工艺清单（processes，完整列出；没有写 []）",
+        "features": "项目特征清单（features，完整列出；没有写 []）",
+        "sensitive_areas": "涉及的环境敏感区（sensitive_areas；不涉及写 []）",
+        "industrial_building": "是否在工业建筑中生产（industrial_building: true/false）",
+        "industry_codes": "更具体的国民经济行业代码（industry_codes，3 或 4 位）",
+        "construction": "建设性质（construction）",
+        "project_types": "项目类型（project_types）",
+    },
+    "en": {
+        "processes": "the complete list of processes (processes; [] for none)",
+        "features": "the complete list of features (features; [] for none)",
+        "sensitive_areas": "the sensitive areas involved (sensitive_areas; [] for none)",
+        "industrial_building": "whether production is in an industrial building (industrial_building: true/false)",
+        "industry_codes": "a more specific industry code (industry_codes, 3 or 4 digits)",
+        "construction": "the construction kind (construction)",
+        "project_types": "project types (project_types)",
+    },
+}
+
+
+def fact_label(fact: str, vocab: Vocabulary, lang: str, ask: bool = False) -> str:
+    """`quantities.beds` -> 床位; `processes` -> 工艺 (or, with ask=True, how to supply it)."""
     section, _, term = fact.partition(".")
     if term:
         t = vocab.terms(section).get(term)
-        if t:
-            return f"{t.zh if lang == 'zh' else t.en}（{t.unit}）" if lang == "zh" else f"{t.en} ({t.unit})"
-    names = {
-        "zh": {
-            "processes": "工艺（processes 列表）",
-            "features": "项目特征（features 列表）",
-            "sensitive_areas": "涉及的环境敏感区（sensitive_areas 列表，无则写 []）",
-            "industrial_building": "是否在工业建筑中生产（industrial_building）",
-            "industry_codes": "更具体的国民经济行业代码（industry_codes，3 或 4 位）",
-            "construction": "建设性质（construction）",
-            "project_types": "项目类型（project_types）",
-        },
-        "en": {
-            "processes": "the list of processes (processes)",
-            "features": "the list of features (features)",
-            "sensitive_areas": "the sensitive areas involved (sensitive_areas; [] for none)",
-            "industrial_building": "whether production is in an industrial building (industrial_building)",
-            "industry_codes": "a more specific industry code (industry_codes, 3 or 4 digits)",
-            "construction": "the construction kind (construction)",
-            "project_types": "project types (project_types)",
-        },
-    }
-    return names[lang].get(fact, fact)
+        label = (t.zh if lang == "zh" else t.en) if t else term
+        return f"{label}（{term}，{t.unit if t else ''}）" if ask else label
+    return (_ASK if ask else _SHORT)[lang].get(fact, fact)
 
 
 def _term_label(section: str, term: Any, vocab: Vocabulary, lang: str) -> str:
@@ -134,16 +160,26 @@ def _term_label(section: str, term: Any, vocab: Vocabulary, lang: str) -> str:
 
 
 def evidence_text(e: Evidence | Change, vocab: Vocabulary, lang: str) -> str:
-    """`年用溶剂型涂料 = 12 t/a ≥ 10` or `工艺 包含 电镀`."""
+    """`年用溶剂型涂料 = 12 t/a ≥ 10 t/a` or `工艺 包含 电镀`."""
     L = _L[lang]
-    if e.op in ("contains", "lacks"):
-        return f"{fact_label(e.fact, vocab, lang)} {L[e.op]} {_term_label(e.fact, e.threshold, vocab, lang)}"
     label = fact_label(e.fact, vocab, lang)
+    if e.op in ("contains", "lacks"):
+        terms = e.threshold if isinstance(e.threshold, tuple) else (e.threshold,)
+        joined = ("、" if lang == "zh" else ", ").join(_term_label(e.fact, t, vocab, lang) for t in terms)
+        if len(terms) > 1:
+            joined = f"{joined} {L['any_of']}"
+        return f"{label} {L[e.op]} {joined}"
     value = getattr(e, "value", None)
     unit = f" {e.unit}" if e.unit else ""
-    threshold = _term_label("construction_kinds", e.threshold, vocab, lang) if e.fact == "construction" else e.threshold
+    if e.fact == "construction":
+        threshold, unit = _term_label("construction_kinds", e.threshold, vocab, lang), ""
+        value = _term_label("construction_kinds", value, vocab, lang) if value is not None else None
+    elif e.fact == "industrial_building":
+        return label if e.threshold else f"{L['not']}{label}"
+    else:
+        threshold = _num(e.threshold)
     shown = f" = {_num(value)}{unit}" if value is not None else ""
-    return f"{label}{shown} {_SYM.get(e.op, e.op)} {_num(threshold)}{unit if e.fact != 'construction' else ''}"
+    return f"{label}{shown} {_SYM.get(e.op, e.op)} {threshold}{unit}"
 
 
 def _num(v: Any) -> str:
@@ -196,7 +232,7 @@ def _lines(d: Decision, vocab: Vocabulary, lang: str, markdown: bool) -> list[st
                 f" ({L['asked']}: {', '.join(_term_label(m.fact, t, vocab, lang) for t in m.terms)})" if m.terms else ""
             )
             affects = L["affects"].format(items=", ".join(map(str, m.items)))
-            out.append(f"{b}{fact_label(m.fact, vocab, lang)}{asked} — {affects}")
+            out.append(f"{b}{fact_label(m.fact, vocab, lang, ask=True)}{asked} — {affects}")
     if d.manual_checks:
         out.append(h(L["manual"]))
         for mc in d.manual_checks:
