@@ -37,14 +37,24 @@ def test_fixture_pack_loads() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "code", "hint"),
     [
-        ("{process: electroplating}", "{process: electroplatng}", "rule_unknown_term", "did you mean 'electroplating'?"),
+        (
+            "{process: electroplating}",
+            "{process: electroplatng}",
+            "rule_unknown_term",
+            "did you mean 'electroplating'?",
+        ),
         ("{process: electroplating}", "{proces: electroplating}", "rule_bad_condition", "see docs/rule-packs.md"),
         ("{process: electroplating}", "TODO", "rule_bad_condition", None),
         ("gte: 10}", "gte: 1.0e-9}", "rule_bad_condition", "unit"),
         ("gte: 10}", "gte: ten}", "rule_bad_condition", None),
-        ("{process: electroplating}", "{process: electroplating, quantity: beds, gte: 1}", "rule_bad_condition", "wrap"),
+        (
+            "{process: electroplating}",
+            "{process: electroplating, quantity: beds, gte: 1}",
+            "rule_bad_condition",
+            "wrap",
+        ),
         ("id: item_036\n", "id: item_37\n", "rule_id_mismatch", "use id: item_036"),
-        ("industry_codes: [\"211\"]", "industry_codes: [\"21a\"]", "rule_bad_code", None),
+        ('industry_codes: ["211"]', 'industry_codes: ["21a"]', "rule_bad_code", None),
     ],
 )
 def test_bad_rule_file(rules_copy: Path, old: str, new: str, code: str, hint: str | None) -> None:
