@@ -198,8 +198,7 @@ def _evidence(leaf: Cmp, value: Any, units: Mapping[str, str | None]) -> Evidenc
 def decide(project: Project, facts: Facts, fired: frozenset[str], candidates: set[int], rules: RuleSet) -> Decision:
     """Combine fired rule names into a Decision (article 4: highest tier; article 5: exempt)."""
     pack = rules.directory
-    items = {i.number: i for p in rules.packs for i in p.items}
-    units = {k: t.unit for k, t in rules.vocabulary.terms("quantities").items()}
+    items, units = rules.items, rules.units
     outcomes: list[ItemOutcome] = []
     findings: list[Finding] = []
     uncertain: list[tuple[Item, Clause | None]] = []

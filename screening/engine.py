@@ -139,11 +139,10 @@ class Engine:
             for item in pack.items:
                 keys = set().union(*(r.fact_keys for r in item_rules(item)))
                 self._item_keys[item.number] = tuple(sorted(keys))
-        self._items = {i.number: i for p in rules.packs for i in p.items}
         self._code_exact: dict[str, set[int]] = {}
         self._code_prefix: dict[str, set[int]] = {}
         self._types: dict[str, set[int]] = {}
-        for item in self._items.values():
+        for item in rules.items.values():
             for c in item.industry_codes:
                 self._code_exact.setdefault(c, set()).add(item.number)
                 for k in range(1, len(c) + 1):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,15 @@ class RuleSet:
     @property
     def directory(self) -> RulePack:
         return self.packs[0]
+
+    @cached_property
+    def items(self) -> dict[int, Item]:
+        """Every item of every pack by number."""
+        return {i.number: i for p in self.packs for i in p.items}
+
+    @cached_property
+    def units(self) -> dict[str, str | None]:
+        return {k: t.unit for k, t in self.vocabulary.terms("quantities").items()}
 
 
 def default_rules_dir() -> Path:
