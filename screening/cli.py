@@ -169,7 +169,9 @@ def rules_stats(rules: RulesOpt = None) -> None:
 def main() -> None:
     """Console entry point: user mistakes exit 2 with a message, failures exit 1, never a traceback."""
     try:
-        app(standalone_mode=False)
+        # standalone_mode=False returns (not raises) the exit code of a command's typer.Exit
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except EnvscreenError as exc:

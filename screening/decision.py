@@ -163,6 +163,9 @@ def item_range(item: Item, facts: Mapping[str, Any], override: Override | None =
 def explain(node: Node, facts: Mapping[str, Any], units: Mapping[str, str | None]) -> list[Evidence]:
     """Evidence for a tree that holds: every leaf of an `all`, the first true branch of an `any`."""
     if isinstance(node, Cmp):
+        if node.section == "industry_codes" and node.value is True and isinstance(facts, Facts):
+            code = next((c for c in facts.project.industry_codes if c.startswith(node.term or "")), None)
+            return [Evidence("industry_codes", code, "within", node.term)]
         return [_evidence(node, facts.get(node.key), units)]
     if isinstance(node, All):
         return [e for c in node.children for e in explain(c, facts, units)]

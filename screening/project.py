@@ -112,7 +112,7 @@ class _Validator:
                     hint=hint or f"fields are: {', '.join(_FIELDS)}",
                 )
         for key in ("name", "construction"):
-            if key not in data or data[key] in (None, ""):
+            if key not in data or data[key] is None or (isinstance(data[key], str) and not data[key].strip()):
                 raise self.fail(
                     (key,),
                     "project_missing_field",
@@ -277,8 +277,11 @@ class _Validator:
                 )
             if isinstance(amount, bool) or not isinstance(amount, (int, float)):
                 raise self.fail(path, "project_wrong_type", f"'{name}' must be a number in {term.unit}, not '{amount}'")
-            x = float(amount)
-            if math.isnan(x) or math.isinf(x):
+            try:
+                x = float(amount)
+            except OverflowError:  # an integer too large for a float: negative or absurd below
+                x = math.inf if amount > 0 else -math.inf
+            if isinstance(amount, float) and (math.isnan(x) or math.isinf(x)):
                 raise self.fail(path, "project_bad_quantity", f"'{name}' must be a finite number")
             if x < 0:
                 raise self.fail(

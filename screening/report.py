@@ -38,6 +38,7 @@ _L = {
         "would_make": "将使第{item}项成为「{tier}」",
         "none_listed": "名录未列出本项目的行业或类型",
         "contains": "包含",
+        "within": "属于",
         "any_of": "之一",
         "not": "不",
         "lacks": "不包含",
@@ -71,6 +72,7 @@ _L = {
         "would_make": 'would make item {item} "{tier}"',
         "none_listed": "the directory does not list this project's industry or type",
         "contains": "includes",
+        "within": "lies within",
         "any_of": "(any one)",
         "not": "no ",
         "lacks": "does not include",
@@ -163,6 +165,8 @@ def evidence_text(e: Evidence | Change, vocab: Vocabulary, lang: str) -> str:
     """`年用溶剂型涂料 = 12 t/a ≥ 10 t/a` or `工艺 包含 电镀`."""
     L = _L[lang]
     label = fact_label(e.fact, vocab, lang)
+    if e.op == "within" and isinstance(e, Evidence):
+        return f"{label} {e.value} {L['within']} {e.threshold}"
     if e.op in ("contains", "lacks"):
         terms = e.threshold if isinstance(e.threshold, tuple) else (e.threshold,)
         joined = ("、" if lang == "zh" else ", ").join(_term_label(e.fact, t, vocab, lang) for t in terms)

@@ -55,7 +55,15 @@ def read_yaml_file(path: Path | str, *, max_bytes: int = MAX_BYTES) -> YamlDoc:
                 file=str(p),
                 hint="a project description is a few kilobytes; is this the right file?",
             )
-        raw = p.read_bytes()
+        with p.open("rb") as f:  # read at most max_bytes + 1: stat says 0 for /dev/zero or a pipe
+            raw = f.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            raise InputError(
+                "input_too_large",
+                f"file is larger than {max_bytes:,} bytes",
+                file=str(p),
+                hint="a project description is a few kilobytes; is this the right file?",
+            )
     except OSError as exc:
         raise InputError("input_unreadable", f"cannot read the file: {exc.strerror}", file=str(p)) from None
     try:
@@ -75,7 +83,22 @@ def parse_yaml(text: str, *, source: str = "<input>", max_bytes: int = MAX_BYTES
     if len(text.encode("utf-8")) > max_bytes:
         raise InputError("input_too_large", f"input is larger than {max_bytes:,} bytes", file=source)
     try:
+        # Refuse aliases while parsing, before any node is built, and at the alias itself
+        # (compose() would hand back the anchored node, with the anchor's line).
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                raise InputError(
+                    "yaml_alias",
+                    "YAML anchors and aliases (&name / *name) are not allowed",
+                    file=source,
+                    line=event.start_mark.line + 1 if event.start_mark else None,
+                    hint="write the value out in full",
+                )
         node = yaml.compose(text, Loader=_Loader)
+    except RecursionError:
+        raise InputError(
+            "input_too_deep", "the YAML is nested too deeply", file=source, hint="a project is a few levels deep"
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -92,7 +115,12 @@ def parse_yaml(text: str, *, source: str = "<input>", max_bytes: int = MAX_BYTES
     if node is None:
         return doc
     builder = _Builder(doc)
-    doc.data = builder.build(node, ())
+    try:
+        doc.data = builder.build(node, ())
+    except RecursionError:
+        raise InputError(
+            "input_too_deep", "the YAML is nested too deeply", file=source, hint="a project is a few levels deep"
+        ) from None
     return doc
 
 
@@ -147,4 +175,5 @@ class _Builder:
         try:
             return self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError) as exc:
-            raise self.fail(node, "yaml_value", f"cannot read the value '{node.value}': {exc}") from None
+            shown = node.value if len(node.value) <= 60 else node.value[:57] + "..."
+            raise self.fail(node, "yaml_value", f"cannot read the value '{shown}': {exc}") from None
