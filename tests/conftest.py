@@ -9,6 +9,16 @@ from screening.screener import Screener
 ROOT = Path(__file__).resolve().parent.parent
 MINI_RULES = ROOT / "tests" / "fixtures" / "mini_rules"
 
+# A valid project for the fixture rules (item 25, report_book); its fields sit on lines 1..6.
+LIQUOR_PROJECT = """\
+name: 酒厂
+construction: new
+industry_codes: ['1512']
+industrial_building: true
+processes: [fermentation]
+quantities: {liquor_capacity_kl_per_year: 1000}
+"""
+
 
 @pytest.fixture(scope="session")
 def mini_screener() -> Screener:

@@ -19,20 +19,13 @@ from typer.testing import CliRunner
 
 from screening.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
-MINI_RULES = ROOT / "tests" / "fixtures" / "mini_rules"
+from .conftest import LIQUOR_PROJECT, MINI_RULES, ROOT
+
 ENVSCREEN = Path(sys.executable).parent / "envscreen"
 if not ENVSCREEN.exists():  # not run from the project virtualenv
     ENVSCREEN = ROOT / ".venv" / "bin" / "envscreen"
 
-LIQUOR = """\
-name: 酒厂
-construction: new
-industry_codes: ['1512']
-industrial_building: true
-processes: [fermentation]
-quantities: {liquor_capacity_kl_per_year: 1000}
-"""
+LIQUOR = LIQUOR_PROJECT
 
 
 def _hospital(beds: int, construction: str = "renovation") -> str:

@@ -20,17 +20,9 @@ from screening.screener import Screener
 from screening.vocabulary import Vocabulary
 from screening.yaml_source import parse_yaml, read_yaml_file
 
-MINI_RULES = Path(__file__).resolve().parent / "fixtures" / "mini_rules"
+from .conftest import LIQUOR_PROJECT, MINI_RULES
 
-# A valid project; the line numbers of its fields are 1..6.
-GOOD = """\
-name: 酒厂
-construction: new
-industry_codes: ['1512']
-industrial_building: true
-processes: [fermentation]
-quantities: {liquor_capacity_kl_per_year: 1000}
-"""
+GOOD = LIQUOR_PROJECT
 # The required part only, three lines: tests append to it.
 BASE = "name: x\nconstruction: new\nindustry_codes: ['1512']\n"
 
