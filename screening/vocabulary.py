@@ -9,6 +9,7 @@ from typing import Any
 from .errors import RuleError
 from .yaml_source import YamlDoc, read_yaml_file
 
+_TERM_KEYS = {"zh", "en", "unit", "max", "category", "implies", "note", "pack_note"}
 SECTIONS = (
     "construction_kinds",
     "sensitive_areas",
@@ -116,6 +117,16 @@ def _term(term_id: str, spec: Any, section: str, source: str, line: int | None) 
     if not isinstance(spec, dict) or "zh" not in spec:
         raise RuleError(
             "vocabulary_malformed", f"{section} term '{term_id}' needs at least 'zh' and 'en'", file=source, line=line
+        )
+    unknown = set(spec) - _TERM_KEYS
+    if unknown:
+        # `{en: tidal, wave power}` parses as en "tidal" plus a stray key "wave power": refuse it.
+        raise RuleError(
+            "vocabulary_malformed",
+            f"{section} term '{term_id}' has unknown keys {sorted(map(str, unknown))}",
+            file=source,
+            line=line,
+            hint='quote text that contains a comma or colon: en: "a, b"',
         )
     if section == "quantities" and ("unit" not in spec or "max" not in spec):
         raise RuleError("vocabulary_malformed", f"quantity '{term_id}' needs 'unit' and 'max'", file=source, line=line)

@@ -102,3 +102,18 @@ def test_missing_rules_dir(tmp_path: Path) -> None:
 
 def test_subset_of_items_loads(rules_copy: Path) -> None:
     assert [i.number for i in load_rules(rules_copy, {108}).directory.items] == [108]
+
+
+def test_vocabulary_term_with_a_stray_key_is_refused(rules_copy: Path) -> None:
+    # An unquoted comma in flow style silently cuts a label and invents a key: refuse it.
+    p = rules_copy / "vocabulary.yaml"
+    text = p.read_text(encoding="utf-8")
+    p.write_text(
+        text.replace(
+            "fermentation: {zh: 发酵, en: fermentation}", "fermentation: {zh: 发酵, en: fermentation, brewing}"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(RuleError) as err:
+        load_rules(rules_copy)
+    assert err.value.code == "vocabulary_malformed" and "quote" in (err.value.hint or "")
