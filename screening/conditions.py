@@ -31,7 +31,7 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq,
     "neq": operator.ne,
 }
-_NEGATE = {"gte": "lt", "gt": "lte", "lt": "gte", "lte": "gt", "eq": "neq", "neq": "eq"}
+NEGATE = {"gte": "lt", "gt": "lte", "lt": "gte", "lte": "gt", "eq": "neq", "neq": "eq"}
 SYMBOL = {"gte": "≥", "gt": ">", "lt": "<", "lte": "≤", "eq": "=", "neq": "≠"}
 
 
@@ -231,7 +231,7 @@ def nnf(node: Node, negate: bool = False) -> Node:
     if isinstance(node, bool):
         return node != negate
     if isinstance(node, Cmp):
-        return Cmp(node.key, _NEGATE[node.op], node.value, node.section, node.term) if negate else node
+        return Cmp(node.key, NEGATE[node.op], node.value, node.section, node.term) if negate else node
     if isinstance(node, Manual):
         return node
     if isinstance(node, Not):

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, All, AnyOf, Cmp, Manual, Node, leaves
+from .conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, NEGATE, All, AnyOf, Cmp, Manual, Node, leaves
 from .conditions import evaluate as _leaf_eval
 from .facts import Facts
 from .project import Project
@@ -297,7 +297,8 @@ def decide(project: Project, facts: Facts, fired: frozenset[str], candidates: se
         findings=tuple(findings),
         missing=missing,
         manual_checks=manual,
-        changes=_changes([items[n] for n in sorted(candidates)], facts, floor, units),
+        changes=_changes([items[n] for n in sorted(candidates)], facts, floor, units)
+        + (_lowering(findings, [items[n] for n in sorted(candidates)], facts, floor, units) if tier else ()),
         notes=tuple(_note_text(pack, n) for n in _merge_notes(notes)),
         fired_rules=tuple(sorted(fired)),
         rule_pack={"id": pack.id, "version": pack.version, "title": pack.title},
@@ -384,3 +385,66 @@ def _changes(items: list[Item], facts: Facts, floor: str, units: Mapping[str, st
                         key, Change(item.number, col.tier, ev.fact, ev.op, threshold, ev.unit, clause.id, clause.text)
                     )
     return tuple(sorted(out.values(), key=lambda c: (-TIER_RANK[c.tier], c.item)))[:8]
+
+
+def _lowering(
+    findings: list[Finding], items: list[Item], facts: Facts, tier: str, units: Mapping[str, str | None]
+) -> tuple[Change, ...]:
+    """Quantities whose other side of the threshold would lower a determined tier, e.g.
+    "solvent coating < 10 t/a would make this report_form" (every other fact unchanged)."""
+    out: list[Change] = []
+    seen: set[tuple[str, float]] = set()
+    for f in findings:
+        if f.tier != tier:
+            continue
+        item = next(i for i in items if i.number == f.item)
+        clause = next(c for col in item.columns for c in col.clauses if c.id == f.rule_id)
+        for leaf in leaves(clause.condition):
+            if not isinstance(leaf, Cmp) or leaf.section != "quantities" or (leaf.key, leaf.value) in seen:
+                continue
+            seen.add((leaf.key, leaf.value))
+            # the nearest value on the other side of this threshold
+            other = {
+                "gte": leaf.value * (1 - 1e-9) - 1e-9,
+                "gt": leaf.value,
+                "lt": leaf.value,
+                "lte": leaf.value * (1 + 1e-9) + 1e-9,
+            }[leaf.op]
+            moved = _Overlay(facts, leaf.key, max(other, 0.0))
+            ranges = {i.number: r for i in items if (r := item_range(i, moved))}
+            if not ranges or any(lo != hi for lo, hi in ranges.values()):
+                continue
+            matched = [
+                r[0] for n, r in ranges.items() if evaluate(next(i for i in items if i.number == n).match, moved)
+            ]
+            new = max(matched, key=TIER_RANK.__getitem__, default="exempt")
+            if TIER_RANK[new] < TIER_RANK[tier]:
+                out.append(
+                    Change(
+                        f.item,
+                        new,
+                        fact_name(leaf),
+                        NEGATE[leaf.op],
+                        leaf.value,
+                        units.get(leaf.term or ""),
+                        clause.id,
+                        clause.text,
+                    )
+                )
+    return tuple(out[:4])
+
+
+class _Overlay(Mapping[str, Any]):
+    """Facts with one value replaced: for "what if this quantity were just below the line"."""
+
+    def __init__(self, base: Facts, key: str, value: Any) -> None:
+        self.base, self.key, self.value = base, key, value
+
+    def __getitem__(self, key: str) -> Any:
+        return self.value if key == self.key else self.base[key]
+
+    def __iter__(self) -> Any:
+        return iter(self.base)
+
+    def __len__(self) -> int:
+        return len(self.base)

@@ -149,3 +149,11 @@ def test_manual_check_that_could_raise_the_tier(mini_screener: Screener) -> None
     (mc,) = d.manual_checks
     assert mc.rule_id == "item_059.report_book.1" and "高污染燃料" in mc.check
     assert d.missing == ()
+
+
+def test_what_would_lower_the_tier(mini_screener: Screener) -> None:
+    d = screen(mini_screener, project_types=["hospital"], quantities={"beds": 120})
+    lower = next(c for c in d.changes if c.tier == "registration")
+    assert (lower.fact, lower.op, lower.threshold) == ("quantities.beds", "lt", 20)
+    d = screen(mini_screener, **LIQUOR, processes=["fermentation"], quantities={"liquor_capacity_kl_per_year": 1200})
+    assert [(c.tier, c.op, c.threshold) for c in d.changes] == [("report_form", "lt", 1000)]
