@@ -65,6 +65,7 @@ class CompiledRuleset:
     items: tuple[int, ...]
     rules: tuple[CompiledRule, ...]
     fact_keys: tuple[str, ...]
+    item_keys: dict[int, tuple[str, ...]]  # the facts each item's rules read
 
 
 def item_rules(item: Item) -> list[CompiledRule]:
@@ -92,15 +93,14 @@ def item_rules(item: Item) -> list[CompiledRule]:
 def pack_rulesets(rules: RuleSet, prefix: str) -> list[CompiledRuleset]:
     """Split the items into rulesets that stay under MAX_RULES and MAX_FACTS (hazards 2, 8)."""
     out: list[CompiledRuleset] = []
-    cur_items: list[int] = []
+    cur_items: dict[int, tuple[str, ...]] = {}
     cur_rules: list[CompiledRule] = []
     cur_keys: set[str] = set()
 
     def flush() -> None:
         if cur_items:
-            out.append(
-                CompiledRuleset(f"{prefix}/{len(out)}", tuple(cur_items), tuple(cur_rules), tuple(sorted(cur_keys)))
-            )
+            name = f"{prefix}/{len(out)}"
+            out.append(CompiledRuleset(name, tuple(cur_items), tuple(cur_rules), tuple(sorted(cur_keys)), cur_items))
 
     for pack in rules.packs:
         for item in pack.items:
@@ -114,8 +114,8 @@ def pack_rulesets(rules: RuleSet, prefix: str) -> list[CompiledRuleset]:
                 )
             if len(cur_rules) + len(rs) + 1 > MAX_RULES or len(cur_keys | keys) > MAX_FACTS:
                 flush()
-                cur_items, cur_rules, cur_keys = [], [], set()
-            cur_items.append(item.number)
+                cur_items, cur_rules, cur_keys = {}, [], set()
+            cur_items[item.number] = tuple(sorted(keys))
             cur_rules.extend(rs)
             cur_keys |= keys
     flush()
@@ -134,11 +134,7 @@ class Engine:
         self._ruleset_of = {n: rs for rs in self.rulesets for n in rs.items}
         # Only the facts of the candidate items travel: every other item's rules compare
         # against absent properties, which durable-rules evaluates as false, so they stay quiet.
-        self._item_keys: dict[int, tuple[str, ...]] = {}
-        for pack in rules.packs:
-            for item in pack.items:
-                keys = set().union(*(r.fact_keys for r in item_rules(item)))
-                self._item_keys[item.number] = tuple(sorted(keys))
+        self._item_keys = {n: keys for rs in self.rulesets for n, keys in rs.item_keys.items()}
         self._code_exact: dict[str, set[int]] = {}
         self._code_prefix: dict[str, set[int]] = {}
         self._types: dict[str, set[int]] = {}
