@@ -348,7 +348,10 @@ def _missing(
                 its, cls, terms = by_fact.setdefault(fact_name(leaf), (set(), set(), set()))
                 its.add(item.number)
                 cls.add(rid)
-                if leaf.section in ("processes", "features", "sensitive_areas", "industry_codes") and leaf.term:
+                if (
+                    leaf.section in ("processes", "features", "sensitive_areas", "industry_codes", "project_types")
+                    and leaf.term
+                ):
                     terms.add(leaf.term)
     missing = tuple(
         Missing(f, tuple(sorted(i)), tuple(sorted(c)), tuple(sorted(t))) for f, (i, c, t) in sorted(by_fact.items())

@@ -25,6 +25,7 @@ from durable import engine as _dr
 from .conditions import Node, leaves, to_durable
 from .errors import EngineError, RuleError
 from .facts import Facts
+from .project import Project
 from .rulepack import Item, RuleSet
 
 MAX_RULES = 200
@@ -145,6 +146,14 @@ class Engine:
                     self._code_prefix.setdefault(c[:k], set()).add(item.number)
             for t in item.project_types:
                 self._types.setdefault(t, set()).add(item.number)
+            for c in item.related_codes:  # routed like codes; the match rules then ask for the type
+                self._code_exact.setdefault(c, set()).add(item.number)
+                for k in range(1, len(c) + 1):
+                    self._code_prefix.setdefault(c[:k], set()).add(item.number)
+        self.type_codes: dict[str, tuple[str, ...]] = {}
+        for item in rules.items.values():
+            for t in item.project_types:
+                self.type_codes[t] = tuple(sorted(set(self.type_codes.get(t, ())) | set(item.related_codes)))
         definitions = {rs.name: self._definition(rs) for rs in self.rulesets}
         with _LOCK:
             _get_host().register_rulesets(definitions)
@@ -170,6 +179,10 @@ class Engine:
         for t in project_types:
             out |= self._types.get(t, set())
         return out
+
+    def facts(self, project: Project) -> Facts:
+        """The facts of a project as these rules read them."""
+        return Facts(project, self.type_codes)
 
     def fire(self, facts: Facts, items: Iterable[int]) -> frozenset[str]:
         """Return the names of the rules that fire for `facts` among the rulesets of `items`."""

@@ -26,11 +26,13 @@ _ABSENT: Any = object()
 class Facts(Mapping[str, Any]):
     """Facts computed on demand from a project: `facts["q_beds"]`, `facts["c_336"]`, ..."""
 
-    __slots__ = ("project", "_cache")
+    __slots__ = ("project", "_cache", "_type_codes")
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, type_codes: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        """`type_codes`: for a project type, the industry codes whose projects may be of that type."""
         self.project = project
         self._cache: dict[str, Any] = {}
+        self._type_codes = type_codes or {}
 
     def __getitem__(self, key: str) -> Any:
         v = self._cache.get(key, _ABSENT)
@@ -81,7 +83,13 @@ class Facts(Mapping[str, Any]):
         if prefix == PREFIX["features"]:
             return _ABSENT if p.features is None else name in p.features
         if prefix == PREFIX["project_types"]:
-            return name in p.project_types
+            if name in p.project_types:
+                return True
+            # A filling station given only as code 5265 may be item 119's type: unknown, so asked.
+            related = self._type_codes.get(name, ())
+            if any(code_within(p.industry_codes, c) is not False for c in related):
+                return _ABSENT
+            return False
         if prefix == PREFIX["sensitive_areas"]:
             return _ABSENT if p.sensitive_areas is None else name in p.sensitive_areas
         if prefix == PREFIX["industry_codes"]:

@@ -49,6 +49,7 @@ class Item:
     industrial_building_only: bool
     industry_codes: tuple[str, ...]
     project_types: tuple[str, ...]
+    related_codes: tuple[str, ...]  # codes whose projects may be of project_types: asked, never assumed
     match: Node  # normal form
     scope_text: str
     scope_kinds: tuple[str, ...]
@@ -215,6 +216,14 @@ def load_item(path: Path, vocab: Vocabulary) -> Item:
         parser.term(t, "project_types", ("match", "project_types", i))
         for i, t in enumerate(match.get("project_types") or [])
     )
+    related = tuple(str(c) for c in match.get("related_codes") or [])
+    if related and not types:
+        raise RuleError(
+            "rule_bad_match",
+            "match.related_codes only makes sense beside match.project_types",
+            file=str(path),
+            line=doc.line_of(("match", "related_codes")),
+        )
     if not codes and not types:
         raise RuleError(
             "rule_no_match",
@@ -267,6 +276,7 @@ def load_item(path: Path, vocab: Vocabulary) -> Item:
         text=str(d.get("text", "")),
         industrial_building_only=starred,
         industry_codes=codes,
+        related_codes=related,
         project_types=types,
         match=match_node,
         scope_text=str(scope.get("text") or ""),

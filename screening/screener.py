@@ -9,7 +9,6 @@ from pathlib import Path
 
 from .decision import Decision, decide
 from .engine import Engine
-from .facts import Facts
 from .project import Project
 from .rulepack import RuleSet, load_rules
 
@@ -32,7 +31,7 @@ class Screener:
 
     def screen(self, project: Project) -> Decision:
         """Return the Decision for one validated project."""
-        facts = Facts(project)
+        facts = self.engine.facts(project)
         candidates = self.engine.candidates(project.industry_codes, project.project_types)
         fired = self.engine.fire(facts, candidates) if candidates else frozenset()
         return decide(project, facts, fired, candidates, self.rules)

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from screening.conditions import Cmp, leaves
 from screening.decision import item_range
-from screening.facts import Facts
 from screening.project import Project, project_from_data
 from screening.rulepack import TIER_RANK, Item, RuleSet
 from screening.screener import Screener
@@ -111,7 +110,7 @@ def _project(screener: Screener, data: dict[str, Any]) -> Project:
 def test_durable_rules_agree_with_the_reference_evaluator(any_screener: Screener, data: st.DataObject) -> None:
     p = _project(any_screener, data.draw(projects(any_screener.rules)))
     d = any_screener.screen(p)
-    facts = Facts(p)
+    facts = any_screener.engine.facts(p)
     items = {i.number: i for i in any_screener.rules.directory.items}
     ranges = {
         n: r
