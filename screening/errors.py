@@ -4,6 +4,7 @@ EnvscreenError
 ├── InputError        bad input: a project file the user wrote (exit code 2)
 │   └── ProjectError  a project that fails validation against the vocabulary
 ├── RuleError         a rule pack or vocabulary that fails validation (exit code 2)
+├── ZoneError         a zone manifest or layer that fails validation (exit code 2)
 └── EngineError       the rule engine misbehaved: a bug, not the user's fault (exit code 1)
 """
 
@@ -71,6 +72,12 @@ class ProjectError(InputError):
 
 class RuleError(EnvscreenError):
     """Raised when a rule pack or the vocabulary is malformed."""
+
+    exit_code = 2
+
+
+class ZoneError(EnvscreenError):
+    """Raised when the zone manifest or a zone layer is malformed or cannot be read."""
 
     exit_code = 2
 

@@ -15,6 +15,11 @@ command -v gcc >/dev/null 2>&1 || need_apt+=(build-essential)
 inc=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 [ -f "$inc/Python.h" ] || need_apt+=(python3-dev)
 "$PY" -m venv --help >/dev/null 2>&1 || need_apt+=(python3-venv)
+# The rest of scripts/apt-packages.txt (database server, browser, fonts), where not installed.
+while read -r pkg; do
+  case "$pkg" in ''|'#'*|build-essential|python3-dev|python3-venv) continue ;; esac
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$pkg")
+done < scripts/apt-packages.txt
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing system packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
