@@ -6,7 +6,7 @@
 """
 
 from .decision import Decision
-from .errors import EngineError, EnvscreenError, InputError, ProjectError, RuleError
+from .errors import EngineError, EnvscreenError, InputError, ProjectError, RuleError, ZoneError
 from .project import Project, load_project, parse_project, project_from_data
 from .rulepack import RuleSet, load_rules
 from .screener import Screener
@@ -19,6 +19,7 @@ __all__ = [
     "Project",
     "ProjectError",
     "RuleError",
+    "ZoneError",
     "RuleSet",
     "Screener",
     "load_project",

@@ -19,7 +19,19 @@ PREFIX = {
     "project_types": "t_",
     "industry_codes": "c_",
     "sensitive_areas": "sa_",
+    "zones": "z_",
 }
+# A zone leaf names zones by these fields (docs/zones.md); its fact key carries them, sorted.
+ZONE_KINDS = (
+    "admin_boundary",
+    "control_unit",
+    "ecological_red_line",
+    "sensitive_area",
+    "park",
+    "reform_area",
+    "urban_built_up_area",
+)
+ZONE_FIELDS = ("kind", "code", "unit_class", "sensitive_area", "protection_class", "park_type", "within_m")
 CONSTRUCTION_KEY = "k_construction"
 INDUSTRIAL_BUILDING_KEY = "b_industrial_building"
 
@@ -78,10 +90,18 @@ MISSING: Any = object()
 class ConditionParser:
     """Turn the YAML condition grammar (docs/rule-packs.md) into a Node tree."""
 
-    def __init__(self, vocab: Vocabulary, source: str, line_of: Callable[[tuple[Any, ...]], int | None]) -> None:
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        source: str,
+        line_of: Callable[[tuple[Any, ...]], int | None],
+        *,
+        allow_zones: bool = False,
+    ) -> None:
         self.vocab = vocab
         self.source = source
         self.line_of = line_of
+        self.allow_zones = allow_zones  # zone leaves belong to local packs, not to the directory
 
     def fail(self, path: tuple[Any, ...], message: str, hint: str | None = None) -> RuleError:
         return RuleError(
@@ -167,6 +187,9 @@ class ConditionParser:
                     for k in kinds
                 )
             )
+        if "zone" in spec:
+            self.only(spec, path, {"zone"})
+            return self.zone(spec["zone"], path + ("zone",))
         if "manual_check" in spec:
             self.only(spec, path, {"manual_check"})
             text = spec["manual_check"]
@@ -177,8 +200,34 @@ class ConditionParser:
             path,
             f"unknown condition {sorted(spec)}",
             hint="see docs/rule-packs.md: all, any, not, quantity, process, feature, project_type, "
-            "industry_code, construction, industrial_building, sensitive_area, manual_check",
+            "industry_code, construction, industrial_building, sensitive_area, zone, manual_check",
         )
+
+    def zone(self, spec: Any, path: tuple[Any, ...]) -> Node:
+        """`zone: {kind: park, park_type: chemical}`: the site lies in (or, with within_m, near)
+        a zone of that description. Unknown when no layer of that kind covers the site."""
+        if not self.allow_zones:
+            raise self.fail(path, "zone conditions belong to local rule packs (kind: local), not to the directory")
+        if not isinstance(spec, dict) or "kind" not in spec:
+            raise self.fail(path, "'zone' needs a mapping with at least 'kind'", hint=f"kinds: {', '.join(ZONE_KINDS)}")
+        for k in spec:
+            if k not in ZONE_FIELDS:
+                raise self.fail(path + (k,), f"unknown zone field '{k}'", hint=did_you_mean(str(k), ZONE_FIELDS))
+        if spec["kind"] not in ZONE_KINDS:
+            raise self.fail(
+                path + ("kind",),
+                f"unknown zone kind '{spec['kind']}'",
+                hint=did_you_mean(str(spec["kind"]), ZONE_KINDS) or f"kinds: {', '.join(ZONE_KINDS)}",
+            )
+        if "sensitive_area" in spec:
+            self.term(spec["sensitive_area"], "sensitive_areas", path + ("sensitive_area",))
+        if "unit_class" in spec and spec["unit_class"] not in ("priority", "key", "general"):
+            raise self.fail(path + ("unit_class",), "unit_class is priority, key or general")
+        within = spec.get("within_m")
+        if within is not None and (isinstance(within, bool) or not isinstance(within, (int, float)) or within <= 0):
+            raise self.fail(path + ("within_m",), "within_m needs a positive distance in metres")
+        term = zone_term({k: spec[k] for k in ZONE_FIELDS if k in spec})
+        return Cmp(PREFIX["zones"] + term, "eq", True, "zones", term)
 
     def only(self, spec: dict[str, Any], path: tuple[Any, ...], allowed: set[str]) -> None:
         extra = set(spec) - allowed
@@ -221,6 +270,25 @@ class ConditionParser:
         if not parts:
             raise self.fail(path, f"quantity '{name}' needs a comparison: gte, gt, lt or lte")
         return parts[0] if len(parts) == 1 else All(tuple(parts))
+
+
+def zone_term(selector: Mapping[str, Any]) -> str:
+    """The canonical text of a zone selector, which is also its fact name.
+
+    >>> zone_term({"park_type": "chemical", "kind": "park"})
+    'kind=park;park_type=chemical'
+    """
+    parts = [f"{k}={selector[k]:g}" if k == "within_m" else f"{k}={selector[k]}" for k in ZONE_FIELDS if k in selector]
+    return ";".join(parts)
+
+
+def zone_selector(term: str) -> dict[str, Any]:
+    """The selector of a canonical zone term (inverse of zone_term)."""
+    out: dict[str, Any] = {}
+    for part in term.split(";"):
+        k, _, v = part.partition("=")
+        out[k] = float(v) if k == "within_m" else v
+    return out
 
 
 # ---------------------------------------------------------------- normal form

@@ -8,13 +8,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, NEGATE, All, AnyOf, Cmp, Manual, Node, leaves
 from .conditions import evaluate as _leaf_eval
 from .facts import Facts
 from .project import Project
 from .rulepack import TIER_RANK, Clause, Item, RulePack, RuleSet, TierInfo
+
+if TYPE_CHECKING:
+    from .admissibility import Admissibility, LocalTier
 
 Override = Mapping[Cmp, bool]
 
@@ -116,6 +119,15 @@ class Decision:
     notes: tuple[Note, ...]
     fired_rules: tuple[str, ...]
     rule_pack: dict[str, str] = field(default_factory=dict)
+    # Zoning and local instruments (admissibility.py); `tier` above is the final tier.
+    national_tier: str | None = None
+    admissibility: Admissibility | None = None
+    local: LocalTier | None = None
+    location: dict[str, Any] | None = None
+    sensitive_area_sources: dict[str, str] = field(default_factory=dict)  # kind -> map | declared | map+declared
+    rule_packs: tuple[dict[str, Any], ...] = ()
+    zone_layers: dict[str, str] = field(default_factory=dict)  # layer id -> version
+    screened_on: str | None = None  # the date that picked the packs in force (ISO)
 
 
 # ---------------------------------------------------------------- reference evaluation

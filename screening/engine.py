@@ -34,7 +34,7 @@ _GUARD_KEY = "x_screening"  # only our messages carry it, so rules never match d
 _LOCK = threading.RLock()
 _SIDS = itertools.count(1)
 _INSTANCES = itertools.count(1)
-_fired: list[str] = []
+_fired: list[Any] = []
 _host: _dr.Host | None = None
 
 
@@ -154,9 +154,7 @@ class Engine:
         for item in rules.items.values():
             for t in item.project_types:
                 self.type_codes[t] = tuple(sorted(set(self.type_codes.get(t, ())) | set(item.related_codes)))
-        definitions = {rs.name: self._definition(rs) for rs in self.rulesets}
-        with _LOCK:
-            _get_host().register_rulesets(definitions)
+        register({rs.name: self._definition(rs) for rs in self.rulesets})
 
     @staticmethod
     def _definition(rs: CompiledRuleset) -> dict[str, Any]:
@@ -208,19 +206,39 @@ def _ignore(c: Any) -> None:
     return None
 
 
-def _assert_isolated(ruleset: str, msg: dict[str, Any]) -> set[str]:
+def register(definitions: dict[str, Any]) -> None:
+    """Register rulesets with the process's one host (hazard 6: names must be new)."""
+    with _LOCK:
+        _get_host().register_rulesets(definitions)
+
+
+def record(value: Any) -> None:
+    """Called from a rule action: keep `value` as one result of the running session."""
+    _fired.append(value)
+
+
+def run_session(ruleset: str, messages: list[dict[str, Any]]) -> list[Any]:
+    """Assert `messages` as facts in a fresh session of `ruleset`, then delete the session;
+    return what the actions recorded. Every message must carry the guard key."""
     host = _get_host()
     with _LOCK:  # hazard 3
         sid = f"s{next(_SIDS)}"  # hazards 4/5: a fresh session each time, always deleted
-        msg["sid"] = sid
+        for m in messages:
+            m["sid"] = sid
         _fired.clear()
         try:
-            state = host.assert_fact(ruleset, msg)
+            state = (
+                host.assert_fact(ruleset, messages[0]) if len(messages) == 1 else host.assert_facts(ruleset, messages)
+            )
             if isinstance(state, dict) and "exception" in state:  # hazard 7
                 raise EngineError("engine_action_failed", f"a rule action failed: {state['exception']}")
-            return set(_fired)
+            return list(_fired)
         except _dr.MessageNotHandledException:
             raise EngineError("engine_unhandled", "no rule handled the facts (the catch-all rule is missing)") from None
         finally:
             _fired.clear()
             host.delete_state(ruleset, sid)
+
+
+def _assert_isolated(ruleset: str, msg: dict[str, Any]) -> set[str]:
+    return set(run_session(ruleset, [msg]))

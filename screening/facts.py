@@ -17,6 +17,7 @@ from .conditions import (
     is_numeric,
     lo,
     wire_number,
+    zone_selector,
 )
 from .project import Project
 
@@ -26,13 +27,22 @@ _ABSENT: Any = object()
 class Facts(Mapping[str, Any]):
     """Facts computed on demand from a project: `facts["q_beds"]`, `facts["c_336"]`, ..."""
 
-    __slots__ = ("project", "_cache", "_type_codes")
+    __slots__ = ("project", "_cache", "_type_codes", "location", "_layers")
 
-    def __init__(self, project: Project, type_codes: Mapping[str, tuple[str, ...]] | None = None) -> None:
-        """`type_codes`: for a project type, the industry codes whose projects may be of that type."""
+    def __init__(
+        self,
+        project: Project,
+        type_codes: Mapping[str, tuple[str, ...]] | None = None,
+        location: Any = None,
+        layers: Mapping[str, LayerKinds] | None = None,
+    ) -> None:
+        """`type_codes`: for a project type, the industry codes whose projects may be of that type.
+        `location` (locate.Location) and `layers` (layer id -> what it maps) give the zone facts."""
         self.project = project
         self._cache: dict[str, Any] = {}
         self._type_codes = type_codes or {}
+        self.location = location
+        self._layers = layers or {}
 
     def __getitem__(self, key: str) -> Any:
         v = self._cache.get(key, _ABSENT)
@@ -68,6 +78,18 @@ class Facts(Mapping[str, Any]):
                 out[lo(k)] = out[hi(k)] = wire_number(v) if is_numeric(k) else int(v)
         return out
 
+    def wire(self, key: str) -> tuple[float, float]:
+        """A fact as the list engine reads it: its lowest and highest possible value. Flags are
+        0/1, `k_construction:new` is the flag "the construction kind is new"."""
+        if key.startswith(CONSTRUCTION_KEY + ":"):
+            v = float(self.project.construction == key.partition(":")[2])
+            return v, v
+        v = self.get(key, _ABSENT)
+        if v is _ABSENT:
+            return (UNKNOWN_LOW, UNKNOWN_HIGH) if is_numeric(key) else (0.0, 1.0)
+        x = wire_number(v) if is_numeric(key) else float(v)
+        return x, x
+
     def _derive(self, key: str) -> Any:
         p = self.project
         if key == CONSTRUCTION_KEY:
@@ -91,10 +113,74 @@ class Facts(Mapping[str, Any]):
                 return _ABSENT
             return False
         if prefix == PREFIX["sensitive_areas"]:
-            return _ABSENT if p.sensitive_areas is None else name in p.sensitive_areas
+            declared = _ABSENT if p.sensitive_areas is None else name in p.sensitive_areas
+            mapped = self.mapped_sensitive_area(name)
+            if mapped is _ABSENT:
+                return declared
+            return True if declared is True else mapped  # a declared involvement is never dropped
+        if prefix == PREFIX["zones"]:
+            return self.zone(key[len(PREFIX["zones"]) :])
         if prefix == PREFIX["industry_codes"]:
+            if "|" in name:  # within any of several codes (list engine, listrules._code_set)
+                found = [code_within(p.industry_codes, c) for c in name.split("|")]
+                return True if True in found else (_ABSENT if any(f is _ABSENT for f in found) else False)
             return code_within(p.industry_codes, name)
         raise KeyError(key)
+
+    def mapped_sensitive_area(self, kind: str) -> Any:
+        """What the map says about sensitive-area `kind`: True (the site touches one), False (a
+        layer of that kind covers the site and none is touched) or absent (no layer covers it)."""
+        if self.location is None:
+            return _ABSENT
+        layers = [lid for lid, lk in self._layers.items() if kind in lk.sensitive_areas]
+        if not layers:
+            return _ABSENT
+        if any(h.layer in layers and (h.sensitive_area == kind or h.kind == kind) for h in self.location.hits):
+            return True
+        return False if any(self.location.covered.get(lid) for lid in layers) else _ABSENT
+
+    def zone(self, term: str) -> Any:
+        """Whether the site lies in (or within `within_m` of) a zone matching the selector `term`."""
+        if self.location is None:
+            return _ABSENT
+        sel = zone_selector(term)
+        within = sel.pop("within_m", 0.0)
+        layers = self._zone_layers(sel)
+        if self.zone_matches(term):
+            return True
+        if within > self.location.buffer_m:
+            return _ABSENT  # the site was not searched that far
+        return False if any(self.location.covered.get(lid) for lid in layers) else _ABSENT
+
+    def zone_matches(self, term: str) -> list[Any]:
+        """The zone hits (locate.ZoneHit) that satisfy the selector `term`: the evidence of a zone fact."""
+        if self.location is None:
+            return []
+        sel = zone_selector(term)
+        within = sel.pop("within_m", 0.0)
+        layers = self._zone_layers(sel)
+        near = [h for h in self.location.nearby if h.distance_m <= within] if within else []
+        return [
+            h
+            for h in (*self.location.hits, *near)
+            if h.layer in layers and all(getattr(h, f) == v for f, v in sel.items() if f != "kind")
+        ]
+
+    def _zone_layers(self, sel: Mapping[str, Any]) -> list[str]:
+        layers = [lid for lid, lk in self._layers.items() if lk.kind == sel["kind"]]
+        if sel.get("sensitive_area"):
+            layers = [lid for lid in layers if sel["sensitive_area"] in self._layers[lid].sensitive_areas]
+        return layers
+
+
+class LayerKinds:
+    """What one zone layer can tell: its kind, and the sensitive-area kinds its features map."""
+
+    __slots__ = ("kind", "sensitive_areas")
+
+    def __init__(self, kind: str, sensitive_areas: frozenset[str]) -> None:
+        self.kind = kind
+        self.sensitive_areas = sensitive_areas
 
 
 def code_within(project_codes: tuple[str, ...], code: str) -> Any:

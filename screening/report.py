@@ -9,7 +9,7 @@ from typing import Any
 from .decision import Change, Decision, Evidence
 from .vocabulary import Vocabulary
 
-JSON_SCHEMA = "envscreen/decision/v1"
+JSON_SCHEMA = "envscreen/decision/v2"
 
 _L = {
     "zh": {
@@ -45,6 +45,40 @@ _L = {
         "proc_approval": "审批",
         "proc_online_filing": "网上备案（无需审批）",
         "proc_none": "无需环评手续",
+        "proc_notification_commitment": "告知承诺制审批",
+        "national": "国家名录类别",
+        "final_note": "经地方政策调整后的类别",
+        "admissibility": "选址准入",
+        "adm_admissible": "可准入",
+        "adm_conditional": "有条件准入",
+        "adm_prohibited": "禁止准入",
+        "adm_needs_manual_review": "需人工核实",
+        "adm_not_assessed": "未评估",
+        "certain": "适用",
+        "possible": "可能适用",
+        "instruments": "地方政策工具（豁免、降级、告知承诺、时限）",
+        "notices": "提示",
+        "site": "项目位置",
+        "hits": "所在或相交的分区",
+        "nearby": "周边分区",
+        "zone": "分区",
+        "distance": "距离 {d:g} 米",
+        "share": "占比 {p:.0%}",
+        "sources": "环境敏感区判定来源",
+        "src_map": "图层",
+        "src_declared": "申报",
+        "src_map+declared": "图层与申报一致",
+        "src_declared (map shows none)": "申报（图层未显示，按申报从严）",
+        "site_changes": "选址变化的影响",
+        "inside": "位于",
+        "outside": "不位于",
+        "limit_local": "审批时限：{d} 个{k}",
+        "day_working": "工作日",
+        "day_calendar": "日",
+        "rel_inside": "位于其内",
+        "rel_overlaps": "部分重叠",
+        "rel_boundary": "位于边界上",
+        "rel_nearby": "周边",
     },
     "en": {
         "project": "Project",
@@ -79,6 +113,40 @@ _L = {
         "proc_approval": "approval",
         "proc_online_filing": "online filing (no approval)",
         "proc_none": "no EIA procedure",
+        "proc_notification_commitment": "notification-commitment approval",
+        "national": "national directory tier",
+        "final_note": "tier after local instruments",
+        "admissibility": "Siting admissibility",
+        "adm_admissible": "admissible",
+        "adm_conditional": "admissible with conditions",
+        "adm_prohibited": "prohibited",
+        "adm_needs_manual_review": "needs manual review",
+        "adm_not_assessed": "not assessed",
+        "certain": "applies",
+        "possible": "may apply",
+        "instruments": "Local instruments (exemption, downgrade, notification-commitment, time limits)",
+        "notices": "Notices",
+        "site": "Site",
+        "hits": "Zones the site lies in or touches",
+        "nearby": "Zones nearby",
+        "zone": "zone",
+        "distance": "{d:g} m away",
+        "share": "{p:.0%} of the site",
+        "sources": "Sensitive areas: where the answer came from",
+        "src_map": "zone layers",
+        "src_declared": "declared",
+        "src_map+declared": "layers and declaration agree",
+        "src_declared (map shows none)": "declared (layers show none; the declaration is kept)",
+        "site_changes": "How the site changes the outcome",
+        "inside": "inside",
+        "outside": "outside",
+        "limit_local": "decision time: {d} {k}",
+        "day_working": "working days",
+        "day_calendar": "days",
+        "rel_inside": "inside",
+        "rel_overlaps": "partly inside",
+        "rel_boundary": "on its boundary",
+        "rel_nearby": "nearby",
     },
 }
 _SYM = {"gte": "≥", "gt": ">", "lt": "<", "lte": "≤", "eq": "=", "neq": "≠"}
@@ -212,10 +280,27 @@ def _lines(d: Decision, vocab: Vocabulary, lang: str, markdown: bool) -> list[st
         out.append(
             f"{L['result']}: {L['status_' + d.status]} — {L['range']}: {tier_label(lo, lang)} … {tier_label(hi, lang)}"
         )
-    if d.procedure:
+    local = d.local
+    if local and local.national_tier and local.national_tier != d.tier:
+        out.append(f"{L['national']}: {tier_label(local.national_tier, lang)}; {L['final_note']}: {d.tier}")
+    if local and local.procedure and local.final_tier:
+        if local.procedure == "approval" and local.time_limit_days and local.day_kind != "calendar":
+            limit = L["limit_local"].format(d=local.time_limit_days, k=L["day_" + local.day_kind])
+        elif local.procedure == "notification_commitment" and local.time_limit_days:
+            limit = L["limit_local"].format(d=local.time_limit_days, k=L["day_" + local.day_kind])
+        elif local.time_limit_days:
+            limit = L["limit"].format(d=local.time_limit_days)
+        else:
+            limit = L["no_limit"]
+        out.append(f"{L['procedure']}: {L['proc_' + local.procedure]}; {limit} ({L['basis']}: {local.basis})")
+    elif d.procedure:
         p = d.procedure
         limit = L["limit"].format(d=p.time_limit_days) if p.time_limit_days else L["no_limit"]
         out.append(f"{L['procedure']}: {L['proc_' + p.procedure]}; {limit} ({L['basis']}: {p.basis})")
+    if d.admissibility:
+        a = d.admissibility
+        out.append(f"{L['admissibility']}: {L['adm_' + a.status]} — {a.message_zh if lang == 'zh' else a.message_en}")
+    out += _site_lines(d, vocab, lang, h, b, markdown)
     out.append(h(L["items"]))
     if not d.items:
         out.append(b + L["none_listed"])
@@ -249,10 +334,91 @@ def _lines(d: Decision, vocab: Vocabulary, lang: str, markdown: bool) -> list[st
     if d.notes:
         out.append(h(L["notes"]))
         out += [f"{b}{n.zh if lang == 'zh' else n.en}" for n in d.notes]
+    out += _local_lines(d, vocab, lang, h, b, markdown)
     if d.procedure:
         out.append(h(L["next"]))
         out.append(b + (d.procedure.next_steps_zh if lang == "zh" else d.procedure.next_steps_en))
     return out
+
+
+def _zone_text(z: Any, lang: str) -> str:
+    L = _L[lang]
+    extra = [L["rel_" + z.relation]] if z.relation in ("inside", "overlaps", "boundary", "nearby") else []
+    if z.distance_m:
+        extra.append(L["distance"].format(d=round(z.distance_m)))
+    if z.overlap_share is not None and z.relation == "overlaps":
+        extra.append(L["share"].format(p=z.overlap_share))
+    return (
+        f"{z.name}（{z.code}，{z.layer}；{'，'.join(extra)}）"
+        if lang == "zh"
+        else f"{z.name} ({z.code}, {z.layer}; {', '.join(extra)})"
+    )
+
+
+def _finding_lines(f: Any, vocab: Vocabulary, lang: str, b: str, markdown: bool) -> list[str]:
+    L = _L[lang]
+    text = f.text if lang == "zh" or not f.text_en else f.text_en
+    out = [f"{b}[{f.rule_id}] {L['certain'] if f.certain else L['possible']}: {text}"]
+    pad = "  " if markdown else "      "
+    out.append(f"{pad}{f.citation}")
+    ev = [evidence_text(e, vocab, lang) for e in f.evidence if e.fact != "zones"]
+    ev += [_zone_text(z, lang) for z in f.zones]
+    if ev:
+        out.append(f"{pad}{L['evidence']}: {'; '.join(ev)}")
+    return out
+
+
+def _site_lines(d: Decision, vocab: Vocabulary, lang: str, h: Any, b: str, markdown: bool) -> list[str]:
+    L = _L[lang]
+    out: list[str] = []
+    a = d.admissibility
+    if a and a.reasons:
+        for f in a.reasons:
+            out += _finding_lines(f, vocab, lang, b, markdown)
+    if d.location:
+        out.append(h(L["site"]))
+        for z in d.location["hits"]:
+            out.append(f"{b}{_zone_text(_Z(z), lang)}")
+        if d.location["nearby"]:
+            near = "; ".join(_zone_text(_Z(z), lang) for z in d.location["nearby"][:8])
+            out.append(f"{b}{L['nearby']}: {near}")
+    if d.sensitive_area_sources:
+        src = ", ".join(
+            f"{_term_label('sensitive_areas', k, vocab, lang)}: {L['src_' + v]}"
+            for k, v in d.sensitive_area_sources.items()
+        )
+        out.append(f"{b}{L['sources']}: {src}")
+    return out
+
+
+def _local_lines(d: Decision, vocab: Vocabulary, lang: str, h: Any, b: str, markdown: bool) -> list[str]:
+    L = _L[lang]
+    out: list[str] = []
+    if d.admissibility and d.admissibility.missing:
+        out.append(h(L["missing"] + f" ({L['admissibility']})"))
+        for m in d.admissibility.missing:
+            asked = f" ({', '.join(_term_label(m.fact, t, vocab, lang) for t in m.terms)})" if m.terms else ""
+            out.append(f"{b}{fact_label(m.fact, vocab, lang, ask=True)}{asked} — {', '.join(m.clauses)}")
+    if d.admissibility and d.admissibility.notices:
+        out.append(h(L["notices"]))
+        for f in d.admissibility.notices:
+            out += _finding_lines(f, vocab, lang, b, markdown)
+    if d.local and d.local.instruments:
+        out.append(h(L["instruments"]))
+        for f in d.local.instruments:
+            out += _finding_lines(f, vocab, lang, b, markdown)
+    if d.local and d.local.changes:
+        out.append(h(L["site_changes"]))
+        for c in d.local.changes:
+            out.append(f"{b}{L[c.op]} {', '.join(c.zones)} → [{c.rule_id}] {c.text}")
+    return out
+
+
+class _Z:
+    """A zone dict from Decision.location read like a ZoneRef."""
+
+    def __init__(self, z: dict[str, Any]) -> None:
+        self.__dict__.update(z)
 
 
 def decision_to_dict(d: Decision) -> dict[str, Any]:

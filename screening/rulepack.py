@@ -12,6 +12,7 @@ from typing import Any
 
 from .conditions import INDUSTRIAL_BUILDING_KEY, PREFIX, All, AnyOf, Cmp, ConditionParser, Node, nnf
 from .errors import RuleError
+from .listpack import LocalPack, load_local_pack, pack_kind
 from .vocabulary import Vocabulary, load_vocabulary
 from .yaml_source import YamlDoc, read_yaml_file
 
@@ -100,8 +101,9 @@ class RuleSet:
     """Everything loaded from one rules directory: the vocabulary and the packs."""
 
     vocabulary: Vocabulary
-    packs: tuple[RulePack, ...]
+    packs: tuple[RulePack, ...]  # the national directory
     root: Path
+    local_packs: tuple[LocalPack, ...] = ()  # access lists, negative lists, catalogs (kind: local)
 
     @property
     def directory(self) -> RulePack:
@@ -132,12 +134,14 @@ def load_rules(rules_dir: Path | str | None = None, items: set[int] | None = Non
     if not root.is_dir():
         raise RuleError("rules_dir_missing", "the rules directory does not exist", file=str(root))
     vocab = load_vocabulary(root)
-    packs = tuple(load_pack(p.parent, vocab, items) for p in sorted(root.glob("*/pack.yaml")))
+    dirs = sorted(p.parent for p in root.glob("*/pack.yaml"))
+    packs = tuple(load_pack(d, vocab, items) for d in dirs if pack_kind(d) == "directory")
+    local = tuple(load_local_pack(d, vocab, TIERS) for d in dirs if pack_kind(d) == "local")
     if not packs:
         raise RuleError(
             "rules_no_pack", "no rule pack (a folder with pack.yaml) in the rules directory", file=str(root)
         )
-    return RuleSet(vocabulary=vocab, packs=packs, root=root)
+    return RuleSet(vocabulary=vocab, packs=packs, root=root, local_packs=local)
 
 
 def load_pack(pack_dir: Path, vocab: Vocabulary, only: set[int] | None = None) -> RulePack:

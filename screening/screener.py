@@ -1,37 +1,159 @@
-"""The whole pipeline for one project: derive facts -> evaluate rules -> decide tier.
+"""The whole pipeline for one project: locate on zones -> derive facts -> evaluate rules ->
+decide tier and admissibility.
 
-No I/O: a Screener is built once (rules compiled, engine registered) and screens any
-number of projects; it is safe to share between threads."""
+No I/O in `screen`: a Screener is built once (rules compiled, engine registered, zone index
+loaded) and screens any number of projects; it is safe to share between threads."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import threading
 from pathlib import Path
+from typing import Any
 
+from .admissibility import adjust_tier, assess, candidates, describe_location, packs_in_force
+from .conditions import PREFIX, Cmp, leaves, zone_selector
 from .decision import Decision, decide
 from .engine import Engine
+from .facts import Facts, LayerKinds
+from .listrules import ListEngine
 from .project import Project
 from .rulepack import RuleSet, load_rules
 
+NEARBY_M = 500.0  # zones this close are listed as "nearby" even when no rule asks that far
+
 
 class Screener:
-    """Compiled rules ready to screen projects.
+    """Compiled rules and zone index, ready to screen projects.
+
+    `zones`: a ZoneSet, a zones directory or PostGIS URL, None for the bundled sample region
+    (loaded on first use), or False for none (sites are then "not covered").
 
     >>> screener = Screener()                       # doctest: +SKIP
     >>> screener.screen(project).tier               # doctest: +SKIP
     'report_form'
     """
 
-    def __init__(self, rules: RuleSet | Path | str | None = None) -> None:
+    def __init__(self, rules: RuleSet | Path | str | None = None, zones: Any = None) -> None:
         self.rules = rules if isinstance(rules, RuleSet) else load_rules(rules)
         self.engine = Engine(self.rules)
+        entries = [e for p in self.rules.local_packs for e in p.entries]
+        self.lists = ListEngine(entries)
+        needed = [
+            zone_selector(leaf.term).get("within_m", 0.0)
+            for e in entries
+            for leaf in leaves(e.condition)
+            if isinstance(leaf, Cmp) and leaf.key.startswith(PREFIX["zones"]) and leaf.term
+        ]
+        self.buffer_m = max([NEARBY_M, *needed])
+        self._zones_arg = zones
+        self._zones: Any = None
+        self._layer_kinds: dict[str, LayerKinds] = {}
+        self._zones_lock = threading.Lock()
+        if zones is not None and zones is not False:
+            self._load_zones()
 
     @property
     def vocabulary(self):  # type: ignore[no-untyped-def]
         return self.rules.vocabulary
 
-    def screen(self, project: Project) -> Decision:
-        """Return the Decision for one validated project."""
-        facts = self.engine.facts(project)
-        candidates = self.engine.candidates(project.industry_codes, project.project_types)
-        fired = self.engine.fire(facts, candidates) if candidates else frozenset()
-        return decide(project, facts, fired, candidates, self.rules)
+    @property
+    def zones(self) -> Any:
+        """The ZoneSet in use (loaded on first use when it is the bundled one), or None."""
+        if self._zones is None and self._zones_arg is None:
+            self._load_zones()
+        return self._zones
+
+    def _load_zones(self) -> None:
+        from .zonelayers import ZoneSet, load_zones
+
+        with self._zones_lock:
+            if self._zones is not None:
+                return
+            arg = self._zones_arg
+            zones = arg if isinstance(arg, ZoneSet) else load_zones(arg)
+            kinds: dict[str, LayerKinds] = {}
+            for lid, info in zones.layers.items():
+                frame = zones.features[zones.features["layer"] == lid]
+                sa = {str(v) for v in frame["sensitive_area"].dropna().unique()}
+                if info.kind == "ecological_red_line":
+                    sa.add("ecological_red_line")
+                kinds[lid] = LayerKinds(info.kind, frozenset(sa))
+            self._layer_kinds = kinds
+            self._zones = zones
+
+    def screen(self, project: Project, *, on: dt.date | None = None) -> Decision:
+        """Return the Decision for one validated project. `on`: the date that picks the local
+        packs in force when the project gives no application_date (the core never reads the clock)."""
+        when = project.application_date or on
+        location = None
+        site = getattr(project, "site", None)
+        zones = self.zones if site is not None and self._zones_arg is not False else None
+        if site is not None and zones is not None:
+            from .locate import locate
+
+            location = locate(site, zones, self.buffer_m)
+        facts = Facts(project, self.engine.type_codes, location, self._layer_kinds)
+        items = self.engine.candidates(project.industry_codes, project.project_types)
+        fired = self.engine.fire(facts, items) if items else frozenset()
+        national = decide(project, facts, fired, items, self.rules)
+        return self._apply_local(national, project, facts, location, when)
+
+    def _apply_local(
+        self, national: Decision, project: Project, facts: Facts, location: Any, when: dt.date | None
+    ) -> Decision:
+        jurisdictions = tuple(location.jurisdictions) if location is not None else ()
+        packs = packs_in_force(self.rules.local_packs, jurisdictions, when) if location is not None else []
+        entries = candidates([e for p in packs for e in p.entries], facts)
+        results = self.lists.evaluate(facts, entries) if entries else {}
+        units = self.rules.units
+        covered = location is not None and bool(jurisdictions) and any(location.covered.values())
+        admissibility = assess(
+            results,
+            entries,
+            facts,
+            units,
+            has_site=getattr(project, "site", None) is not None,
+            covered=covered,
+            packs=packs,
+        )
+        local = adjust_tier(national.tier, results, entries, facts, units, self.rules.directory, packs)
+        final = local.final_tier
+        sources = _sensitive_area_sources(project, facts, self.vocabulary) if location is not None else {}
+        return dataclasses.replace(
+            national,
+            tier=final,
+            procedure=self.rules.directory.tiers[final] if final else None,
+            national_tier=national.tier,
+            admissibility=admissibility,
+            local=local,
+            location=describe_location(location) if location is not None else None,
+            sensitive_area_sources=sources,
+            rule_packs=tuple(
+                {
+                    "id": p.id,
+                    "version": p.version,
+                    "jurisdiction": p.jurisdiction,
+                    "effective_from": str(p.effective_from),
+                }
+                for p in packs
+            ),
+            zone_layers=self._zones.versions() if location is not None and self._zones is not None else {},
+            screened_on=when.isoformat() if when else None,
+        )
+
+
+def _sensitive_area_sources(project: Project, facts: Facts, vocab: Any) -> dict[str, str]:
+    """For each sensitive-area kind the site involves: whether the map, the declaration or both said so."""
+    out: dict[str, str] = {}
+    for kind in vocab.terms("sensitive_areas"):
+        mapped = facts.mapped_sensitive_area(kind)
+        declared = project.sensitive_areas is not None and kind in project.sensitive_areas
+        if mapped is True and declared:
+            out[kind] = "map+declared"
+        elif mapped is True:
+            out[kind] = "map"
+        elif declared:
+            out[kind] = "declared" if mapped is not False else "declared (map shows none)"
+    return out

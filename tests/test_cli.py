@@ -113,7 +113,7 @@ def test_json_output(runner: CliRunner, tmp_path: Path) -> None:
     r = _check(runner, str(f), "--format", "json")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    assert doc["schema"] == "envscreen/decision/v1"
+    assert doc["schema"] == "envscreen/decision/v2"
     assert doc["project"] == "酒厂"
     assert doc["status"] == "determined"
     assert doc["tier"] == "report_book"
@@ -368,7 +368,7 @@ def test_batch_as_json_lists_every_file(batch_dir: dict[str, Any]) -> None:
     for path, (name, tier) in batch_dir["good"].items():
         result = by_file[path]
         assert "error" not in result
-        assert result["decision"]["schema"] == "envscreen/decision/v1"
+        assert result["decision"]["schema"] == "envscreen/decision/v2"
         assert result["decision"]["project"] == name
         assert result["decision"]["tier"] == tier
     for path, (code, line) in batch_dir["bad"].items():

@@ -33,6 +33,9 @@ def test_every_term_is_used_or_is_core() -> None:
         for node in nodes:
             used |= {(leaf.section, leaf.term or "") for leaf in leaves(node) if isinstance(leaf, Cmp)}
         used |= {("sensitive_areas", k) for k in item.scope_kinds}
+    for pack in rules.local_packs:
+        for e in pack.entries:
+            used |= {(leaf.section, leaf.term or "") for leaf in leaves(e.condition) if isinstance(leaf, Cmp)}
     implied = {i for t in rules.vocabulary.terms("processes").values() for i in t.implies}
     for section in ("processes", "features", "quantities", "project_types"):
         for term in rules.vocabulary.terms(section):

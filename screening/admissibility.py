@@ -1,0 +1,348 @@
+"""Stage 5b, decide admissibility and the final tier: apply the local packs' entries.
+
+The directory gives the national tier (decision.py). Here the list entries that hold at the
+site decide whether the site is admissible at all (prohibited / conditional / admissible, or
+needs manual review when facts or zone coverage are missing), and the local instruments
+(exemption catalog, reform-area downgrade, notification-commitment approval, local time
+limits) turn the national tier into the final one. A possible (unknown) entry never lowers a
+tier: it is reported with the facts that would decide it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .conditions import PREFIX, Cmp, leaves
+from .decision import Evidence, Missing, evaluate, explain, fact_name
+from .facts import Facts
+from .listpack import Entry, LocalPack
+from .rulepack import TIER_RANK, TIERS, RulePack
+
+ADMISSIBILITY = ("admissible", "conditional", "prohibited", "needs_manual_review", "not_assessed")
+
+
+@dataclass(frozen=True)
+class ZoneRef:
+    """A zone that is part of the evidence: which layer, which zone, how the site relates to it."""
+
+    layer: str
+    kind: str
+    code: str
+    name: str
+    relation: str
+    distance_m: float
+    overlap_share: float | None
+
+
+@dataclass(frozen=True)
+class EntryFinding:
+    """A list entry that holds (`certain`) or may hold at the site, with its citation and evidence."""
+
+    rule_id: str
+    pack: str
+    list_id: str
+    dimension: str
+    effect: str
+    certain: bool
+    text: str
+    text_en: str
+    citation: str
+    evidence: tuple[Evidence, ...]
+    zones: tuple[ZoneRef, ...]
+
+
+@dataclass(frozen=True)
+class SiteChange:
+    """A change of site or facts that would change a local outcome: `inside` zone X would apply `effect`."""
+
+    rule_id: str
+    effect: str
+    op: str  # inside | outside
+    zones: tuple[str, ...]  # zone selectors, e.g. "kind=reform_area"
+    text: str
+
+
+@dataclass(frozen=True)
+class Admissibility:
+    status: str  # one of ADMISSIBILITY
+    reasons: tuple[EntryFinding, ...]  # prohibitions and conditions that hold or may hold
+    notices: tuple[EntryFinding, ...]  # e.g. total-emission quota
+    missing: tuple[Missing, ...]
+    message_zh: str
+    message_en: str
+
+
+@dataclass(frozen=True)
+class LocalTier:
+    """The tier after local instruments, beside the national one, with the procedure to follow."""
+
+    national_tier: str | None
+    final_tier: str | None
+    procedure: str | None  # approval | notification_commitment | online_filing | none
+    time_limit_days: int | None
+    day_kind: str  # calendar | working
+    basis: str
+    instruments: tuple[EntryFinding, ...]  # exemption / downgrade / commitment entries that acted or may act
+    changes: tuple[SiteChange, ...]
+
+
+def packs_in_force(packs: Sequence[LocalPack], jurisdictions: tuple[str, ...], on: dt.date | None) -> list[LocalPack]:
+    """The local packs for the site's jurisdictions in force on `on`; of several versions of a
+    pack, the newest in force."""
+    best: dict[str, LocalPack] = {}
+    for p in packs:
+        if not p.in_force(on) or not (p.jurisdiction == "CN" or p.covers(jurisdictions)):
+            continue
+        if p.id not in best or p.effective_from > best[p.id].effective_from:
+            best[p.id] = p
+    return sorted(best.values(), key=lambda p: (len(p.jurisdiction), p.id))
+
+
+def candidates(entries: Sequence[Entry], facts: Facts) -> list[Entry]:
+    """Entries whose `applies` part may hold at the site: cheap routing, like the directory's."""
+    return [e for e in entries if evaluate(e.applies, facts) is not False]
+
+
+def assess(
+    results: Mapping[str, bool | None],
+    entries: Sequence[Entry],
+    facts: Facts,
+    units: Mapping[str, str | None],
+    *,
+    has_site: bool,
+    covered: bool,
+    packs: Sequence[LocalPack],
+) -> Admissibility:
+    """Admissibility from the entries that hold: prohibited > needs review > conditional > admissible."""
+    if not has_site:
+        return Admissibility(
+            "not_assessed",
+            (),
+            (),
+            (),
+            "未提供项目位置（location），未做选址准入（三线一单、园区负面清单）判断。",
+            "No site (location) given: siting admissibility (zoning, park negative lists) was not assessed.",
+        )
+    by_id = {e.id: e for e in entries}
+    found = [_finding(by_id[i], r is True, facts, units) for i, r in results.items() if r is not False]
+    reasons = [f for f in found if f.effect in ("prohibited", "restricted", "required")]
+    notices = tuple(f for f in found if f.effect == "notice")
+    uncertain = [by_id[f.rule_id] for f in reasons if not f.certain]
+    missing = _missing(uncertain, facts)
+    if any(f.effect == "prohibited" and f.certain for f in reasons):
+        status = "prohibited"
+    elif not covered or not packs or any(f.effect == "prohibited" for f in reasons):
+        status = "needs_manual_review"
+    elif reasons:
+        status = "conditional"
+    else:
+        status = "admissible"
+    zh, en = _message(status, covered, bool(packs))
+    reasons.sort(key=lambda f: (not f.certain, ("prohibited", "restricted", "required").index(f.effect), f.rule_id))
+    return Admissibility(status, tuple(reasons), notices, missing, zh, en)
+
+
+def adjust_tier(
+    national: str | None,
+    results: Mapping[str, bool | None],
+    entries: Sequence[Entry],
+    facts: Facts,
+    units: Mapping[str, str | None],
+    directory: RulePack,
+    packs: Sequence[LocalPack],
+) -> LocalTier:
+    """The final tier and procedure: exemption catalog, then the reform-area downgrade, then
+    notification-commitment eligibility, then local time limits."""
+    by_id = {e.id: e for e in entries}
+    acted: list[EntryFinding] = []
+    final = national
+
+    def holding(effect: str, tier: str | None) -> tuple[list[Entry], list[Entry]]:
+        sure = [by_id[i] for i, r in results.items() if r is True and by_id[i].effect == effect]
+        maybe = [by_id[i] for i, r in results.items() if r is None and by_id[i].effect == effect]
+        if tier is not None and effect in ("exempt", "downgrade", "commitment"):
+            sure = [e for e in sure if tier in e.tiers]
+            maybe = [e for e in maybe if tier in e.tiers]
+        return sure, maybe
+
+    def note(es: list[Entry], certain: bool) -> None:
+        acted.extend(_finding(e, certain, facts, units) for e in es)
+
+    if final is not None:
+        sure, maybe = holding("exempt", final)
+        note(sure, True)
+        note(maybe, False)
+        if sure:
+            final = "exempt"
+    if final in ("report_book", "report_form", "registration"):
+        sure, maybe = holding("downgrade", final)
+        excluded, excluded_maybe = holding("downgrade_excluded", None)
+        if sure or maybe:
+            note(sure, True)
+            note(maybe, False)
+            note(excluded, True)
+            note(excluded_maybe, False)
+        if sure and not excluded and not excluded_maybe:
+            final = TIERS[TIER_RANK[final] - 1]
+    procedure = directory.tiers[final].procedure if final else None
+    tier_info = directory.tiers[final] if final else None
+    days = tier_info.time_limit_days if tier_info else None
+    day_kind, basis = "calendar", tier_info.basis if tier_info else ""
+    local = next((p.procedures[final] for p in reversed(packs) if final and final in p.procedures), None)
+    if local and procedure == "approval" and local.approval_days is not None:
+        days, day_kind, basis = local.approval_days, local.day_kind, local.basis
+    if final in ("report_book", "report_form"):
+        sure, maybe = holding("commitment", final)
+        excluded, excluded_maybe = holding("commitment_excluded", None)
+        if sure or maybe:
+            note(sure, True)
+            note(maybe, False)
+            note(excluded, True)
+            note(excluded_maybe, False)
+        if sure and not excluded and not excluded_maybe:
+            procedure = "notification_commitment"
+            if local and local.commitment_days is not None:
+                days, day_kind, basis = local.commitment_days, local.day_kind, local.basis
+    return LocalTier(
+        national_tier=national,
+        final_tier=final,
+        procedure=procedure,
+        time_limit_days=days,
+        day_kind=day_kind,
+        basis=basis,
+        instruments=tuple(_dedupe(acted)),
+        changes=site_changes(results, entries, facts),
+    )
+
+
+def site_changes(results: Mapping[str, bool | None], entries: Sequence[Entry], facts: Facts) -> tuple[SiteChange, ...]:
+    """Zone facts whose flip alone would change an entry: "a site inside the reform area would
+    allow a one-tier downgrade", "a site outside the red line would lift this prohibition"."""
+    out: list[SiteChange] = []
+    for e in entries:
+        r = results.get(e.id, evaluate(e.condition, facts))
+        if r is None:
+            continue
+        zone_leaves = [
+            leaf for leaf in leaves(e.condition) if isinstance(leaf, Cmp) and leaf.key.startswith(PREFIX["zones"])
+        ]
+        for leaf in zone_leaves:
+            if evaluate(leaf, facts) is not r:
+                continue
+            if evaluate(e.condition, facts, {leaf: not r}) is (not r):
+                inside = (leaf.op == "eq") == bool(leaf.value)
+                op = ("outside" if inside else "inside") if r else ("inside" if inside else "outside")
+                out.append(SiteChange(e.id, e.effect, op, (leaf.term or "",), e.text))
+    return tuple(out[:8])
+
+
+def _finding(e: Entry, certain: bool, facts: Facts, units: Mapping[str, str | None]) -> EntryFinding:
+    evidence = tuple(explain(e.condition, facts, units)) if certain else ()
+    zones: list[ZoneRef] = []
+    for leaf in leaves(e.condition):
+        if isinstance(leaf, Cmp) and leaf.key.startswith(PREFIX["zones"]) and leaf.term:
+            for h in facts.zone_matches(leaf.term):
+                ref = ZoneRef(h.layer, h.kind, h.code, h.name, h.relation, h.distance_m, h.overlap_share)
+                if ref not in zones:
+                    zones.append(ref)
+    return EntryFinding(
+        rule_id=e.id,
+        pack=e.pack_id,
+        list_id=e.list_id,
+        dimension=e.dimension,
+        effect=e.effect,
+        certain=certain,
+        text=e.text,
+        text_en=e.text_en,
+        citation=e.citation,
+        evidence=evidence,
+        zones=tuple(zones),
+    )
+
+
+def _missing(uncertain: Sequence[Entry], facts: Facts) -> tuple[Missing, ...]:
+    by_fact: dict[str, tuple[set[str], set[str]]] = {}
+    for e in uncertain:
+        for leaf in leaves(e.condition):
+            if isinstance(leaf, Cmp) and leaf.key not in facts and facts.get(leaf.key) is None:
+                name = "location" if leaf.section == "zones" else fact_name(leaf)
+                ids, terms = by_fact.setdefault(name, (set(), set()))
+                ids.add(e.id)
+                if leaf.term and leaf.section != "quantities":
+                    terms.add(leaf.term)
+    return tuple(Missing(f, (), tuple(sorted(ids)), tuple(sorted(t))) for f, (ids, t) in sorted(by_fact.items()))
+
+
+def _dedupe(findings: list[EntryFinding]) -> list[EntryFinding]:
+    seen: set[str] = set()
+    out = []
+    for f in findings:
+        if f.rule_id not in seen:
+            seen.add(f.rule_id)
+            out.append(f)
+    return out
+
+
+def _message(status: str, covered: bool, has_packs: bool) -> tuple[str, str]:
+    if not covered:
+        return (
+            "项目位置不在已加载分区图层的覆盖范围内，无法判断选址准入，需人工核实。",
+            "The site lies outside the coverage of the loaded zone layers: siting needs a manual review.",
+        )
+    if not has_packs:
+        return (
+            "项目所在辖区没有已加载且有效的地方准入规则包，选址准入需人工核实。",
+            "No local rule pack in force covers the site's jurisdiction: siting needs a manual review.",
+        )
+    return {
+        "prohibited": ("选址不符合准入要求：存在禁止类情形。", "The site is not admissible: a prohibition applies."),
+        "needs_manual_review": (
+            "可能存在禁止类情形，所需信息不足，需补充信息或人工核实。",
+            "A prohibition may apply; the facts given do not decide it. Supply them or have it reviewed.",
+        ),
+        "conditional": (
+            "选址可准入，但须满足所列管控要求。",
+            "The site is admissible on the conditions listed.",
+        ),
+        "admissible": (
+            "未发现禁止或限制类情形，选址可准入。",
+            "No prohibition or restriction applies: the site is admissible.",
+        ),
+    }[status]
+
+
+def describe_location(location: Any) -> dict[str, Any]:
+    """A plain summary of a Location for the decision (rendering reads only this)."""
+    from shapely.geometry import mapping
+
+    def hit(h: Any) -> dict[str, Any]:
+        return {
+            "layer": h.layer,
+            "kind": h.kind,
+            "code": h.code,
+            "name": h.name,
+            "relation": h.relation,
+            "distance_m": round(float(h.distance_m), 1),
+            "overlap_share": None if h.overlap_share is None else round(float(h.overlap_share), 4),
+            "unit_class": h.unit_class,
+            "sensitive_area": h.sensitive_area,
+            "protection_class": h.protection_class,
+            "park_type": h.park_type,
+        }
+
+    site = location.site
+    return {
+        "site": {
+            "kind": site.kind,
+            "crs": site.crs,
+            "geometry": mapping(site.geometry),
+            "warnings": list(site.warnings),
+        },
+        "hits": [hit(h) for h in location.hits],
+        "nearby": [hit(h) for h in location.nearby],
+        "covered": dict(location.covered),
+        "jurisdictions": list(location.jurisdictions),
+        "buffer_m": location.buffer_m,
+    }

@@ -1,0 +1,189 @@
+"""Stage 4b, evaluate list rules: local access lists, negative lists and catalogs.
+
+Lists are long (a province has thousands of unit clauses), and durable-rules hangs at 530
+rules in a ruleset (hazard 2), so list entries are not compiled to one rule each. Instead
+each entry becomes data: its condition in disjunctive normal form, one fact per literal
+(`q_beds gte 500`), and the project's facts travel as `{key, lo, hi}` facts. A fixed set of
+eight generic join rules (four comparisons x certainly / possibly) matches literals against
+facts in one session; Python then combines the literal results of each conjunction.
+
+>>> engine = ListEngine(local_packs)                    # doctest: +SKIP
+>>> engine.evaluate(facts, entries)["rw.space.1"]       # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .conditions import CONSTRUCTION_KEY, PREFIX, All, AnyOf, Cmp, Manual, Node
+from .engine import record, register, run_session
+from .errors import RuleError
+from .facts import Facts
+from .listpack import Entry
+
+MAX_CONJUNCTIONS = 64  # per entry: a condition whose normal form is larger should be split into entries
+_GUARD_KEY = "x_list"
+_INSTANCES = itertools.count(1)
+_OPS = ("gte", "gt", "lt", "lte")
+
+
+@dataclass(frozen=True)
+class Literal:
+    """One comparison of a conjunction, as the join rules read it: fact `key` `op` `value`."""
+
+    key: str
+    op: str
+    value: float
+
+
+@dataclass(frozen=True)
+class CompiledEntry:
+    entry: Entry
+    conjunctions: tuple[tuple[Literal, ...], ...]  # empty tuple of conjunctions: never holds
+
+
+def dnf(node: Node) -> list[tuple[Node, ...]]:
+    """The conjunctions of an NNF tree (each a tuple of leaves); [()] is true, [] false."""
+    if node is True:
+        return [()]
+    if node is False:
+        return []
+    if isinstance(node, (Cmp, Manual)):
+        return [(node,)]
+    if isinstance(node, AnyOf):
+        codes = _code_set(node)
+        if codes is not None:
+            return [(codes,)]
+        return [c for child in node.children for c in dnf(child)]
+    assert isinstance(node, All)
+    out: list[tuple[Node, ...]] = [()]
+    for child in node.children:
+        out = [a + b for a in out for b in dnf(child)]
+        if len(out) > MAX_CONJUNCTIONS * 4:
+            break
+    return out
+
+
+def _code_set(node: AnyOf) -> Cmp | None:
+    """`any` of industry codes as one fact, "the project lies within one of these codes":
+    a list of 35 manufacturing divisions stays one literal instead of 35 alternatives."""
+    kids = node.children
+    if len(kids) < 2 or not all(
+        isinstance(c, Cmp) and c.section == "industry_codes" and c.op == "eq" and c.value is True for c in kids
+    ):
+        return None
+    term = "|".join(sorted(str(c.term) for c in kids if isinstance(c, Cmp)))
+    return Cmp(PREFIX["industry_codes"] + term, "eq", True, "industry_codes", term)
+
+
+def literal(leaf: Node) -> Literal:
+    """Every leaf as a numeric comparison on the fact's lo/hi pair: a flag holds as `>= 1`,
+    fails as `<= 0`; the construction kind becomes one flag per kind."""
+    if isinstance(leaf, Manual):
+        return Literal("m_" + leaf.text, "gte", 1.0)  # a manual check is a flag nobody sets: unknown
+    assert isinstance(leaf, Cmp)
+    if leaf.key == CONSTRUCTION_KEY:
+        return Literal(
+            f"{CONSTRUCTION_KEY}:{leaf.value}", "gte" if leaf.op == "eq" else "lte", 1.0 if leaf.op == "eq" else 0.0
+        )
+    if leaf.section == "quantities":
+        return Literal(leaf.key, leaf.op, float(leaf.value))
+    holds = (leaf.op == "eq") == bool(leaf.value)
+    return Literal(leaf.key, "gte" if holds else "lte", 1.0 if holds else 0.0)
+
+
+def compile_entry(entry: Entry) -> CompiledEntry:
+    conj = dnf(entry.condition)
+    if len(conj) > MAX_CONJUNCTIONS:
+        raise RuleError(
+            "rule_too_complex",
+            f"entry '{entry.id}' expands to more than {MAX_CONJUNCTIONS} alternatives",
+            file=entry.source,
+            line=entry.line,
+            hint="split it into several entries",
+        )
+    return CompiledEntry(entry, tuple(tuple(literal(leaf) for leaf in c) for c in conj))
+
+
+class ListEngine:
+    """The generic join rules, registered once per process, and the compiled entries.
+
+    Safe to call from several threads: sessions run under the engine's process-wide lock."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self.compiled = {e.id: compile_entry(e) for e in entries}
+        self.ruleset = f"lists#{next(_INSTANCES)}"
+        register({self.ruleset: _definition()})
+
+    def evaluate(self, facts: Facts, entries: Sequence[Entry]) -> dict[str, bool | None]:
+        """Three-valued result of each entry: True holds, None may hold (facts unknown), False not."""
+        messages: list[dict[str, Any]] = []
+        keys: set[str] = set()
+        lit_ids: dict[str, tuple[str, int, int]] = {}
+        for e in entries:
+            ce = self.compiled[e.id]
+            for ci, conj in enumerate(ce.conjunctions):
+                for li, lit in enumerate(conj):
+                    lid = f"{e.id}|{ci}|{li}"
+                    lit_ids[lid] = (e.id, ci, li)
+                    keys.add(lit.key)
+                    messages.append(
+                        {_GUARD_KEY: 1, "t": "lit", "lit": lid, "key": lit.key, "op": lit.op, "v": lit.value}
+                    )
+        for k in sorted(keys):
+            lo_v, hi_v = facts.wire(k)
+            messages.append({_GUARD_KEY: 1, "t": "fact", "key": k, "lo": lo_v, "hi": hi_v})
+        certain: set[str] = set()
+        possible: set[str] = set()
+        if messages:
+            for mode, lid in run_session(self.ruleset, messages):
+                (certain if mode == "T" else possible).add(lid)
+        out: dict[str, bool | None] = {}
+        for e in entries:
+            ce = self.compiled[e.id]
+            result: bool | None = False
+            for ci, conj in enumerate(ce.conjunctions):
+                ids = [f"{e.id}|{ci}|{li}" for li in range(len(conj))]
+                if all(i in certain for i in ids):
+                    result = True
+                    break
+                if all(i in possible for i in ids):
+                    result = None
+            out[e.id] = result
+        return out
+
+
+def _definition() -> dict[str, Any]:
+    """Eight join rules: a literal `op v` on fact `key` certainly holds when the pessimistic end
+    of the fact's range passes, possibly when the optimistic end does."""
+    guard = {_GUARD_KEY: 1}
+    d: dict[str, Any] = {}
+    for op in _OPS:
+        lower_bound = op in ("gte", "gt")
+        for mode in ("T", "P"):
+            end = "hi" if lower_bound == (mode == "P") else "lo"
+            d[f"{op}#{mode}"] = {
+                "all": [
+                    {"l": {"$and": [guard, {"t": "lit"}, {"op": op}]}},
+                    {"f": {"$and": [guard, {"t": "fact"}, {"key": {"l": "key"}}, {"$" + op: {end: {"l": "v"}}}]}},
+                ],
+                "run": _recorder(mode),
+            }
+    # Hazard 1: every fact must be matched by some rule.
+    d["catch_all"] = {"all": [{"m": guard}], "run": _ignore}
+    return d
+
+
+def _recorder(mode: str) -> Any:
+    def run(c: Any) -> None:
+        record((mode, c.l.lit))
+
+    return run
+
+
+def _ignore(c: Any) -> None:
+    return None
