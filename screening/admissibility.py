@@ -213,7 +213,7 @@ def adjust_tier(
         day_kind=day_kind,
         basis=basis,
         instruments=tuple(_dedupe(acted)),
-        changes=site_changes(results, entries, facts),
+        changes=site_changes(results, [e for p in packs for e in p.entries], facts),
     )
 
 

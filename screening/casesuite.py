@@ -1,23 +1,27 @@
-"""Run the test cases that sit beside each rule (`items/item_NNN.cases.yaml`)."""
+"""Run the test cases that sit beside each rule: `items/item_NNN.cases.yaml` for the
+directory, `lists/<list>.cases.yaml` for local packs (with a site, screened on the zones)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import EnvscreenError, RuleError
+from .listpack import EntryList, LocalPack
 from .project import project_from_doc
 from .rulepack import Item
 from .screener import Screener
 from .yaml_source import YamlDoc, read_yaml_file
 
 _EXPECT_KEYS = {"tier", "status", "missing", "items"}
+_LIST_EXPECT_KEYS = {"admissibility", "tier", "national_tier", "procedure", "fires", "may_fire", "not_fires", "status"}
 
 
 @dataclass(frozen=True)
 class CaseResult:
-    item: int
+    item: int | str  # a directory item number, or "pack/list" for a local list
     name: str
     ok: bool
     message: str
@@ -82,6 +86,97 @@ def load_cases(item: Item) -> list[Case]:
     return out
 
 
+@dataclass(frozen=True)
+class ListCase:
+    where: str  # "pack/list"
+    name: str
+    project: YamlDoc
+    on: dt.date | None
+    expect: dict[str, Any]
+    file: str
+    line: int | None
+
+
+def load_list_cases(pack: LocalPack, lst: EntryList) -> list[ListCase]:
+    """Read a list's cases; the screening date defaults to the pack's first day in force."""
+    path = Path(lst.source).with_suffix(".cases.yaml")
+    if not path.is_file():
+        return []
+    doc = read_yaml_file(path)
+    raw = (doc.data or {}).get("cases") if isinstance(doc.data, dict) else None
+    if not isinstance(raw, list):
+        raise RuleError("cases_malformed", "a cases file needs a top-level 'cases:' list", file=str(path))
+    out = []
+    for i, c in enumerate(raw):
+        prefix = ("cases", i, "project")
+        if not isinstance(c, dict) or not isinstance(c.get("project"), dict) or not isinstance(c.get("expect"), dict):
+            raise RuleError(
+                "cases_malformed", "each case needs name, project and expect", file=str(path), line=doc.line_of(prefix)
+            )
+        bad = set(c["expect"]) - _LIST_EXPECT_KEYS
+        if bad:
+            raise RuleError(
+                "cases_malformed",
+                f"unknown expect keys {sorted(bad)}",
+                file=str(path),
+                line=doc.line_of(("cases", i, "expect")),
+                hint=f"use {sorted(_LIST_EXPECT_KEYS)}",
+            )
+        data = {"name": str(c.get("name", f"case {i + 1}")), "construction": "new", **c["project"]}
+        lines = {p[len(prefix) :]: ln for p, ln in doc.lines.items() if p[: len(prefix)] == prefix}
+        on = c.get("on", pack.effective_from)
+        out.append(
+            ListCase(
+                where=f"{pack.id}/{lst.id}",
+                name=data["name"],
+                project=YamlDoc(data=data, source=str(path), lines=lines),
+                on=on if isinstance(on, dt.date) else None,
+                expect=c["expect"],
+                file=str(path),
+                line=doc.line_of(("cases", i)),
+            )
+        )
+    return out
+
+
+def run_list_case(screener: Screener, case: ListCase) -> tuple[CaseResult, set[str]]:
+    """Screen a list case; return its result and the entries that certainly fired."""
+
+    def result(ok: bool, message: str) -> CaseResult:
+        return CaseResult(case.where, case.name, ok, message, case.file, case.line)
+
+    try:
+        d = screener.screen(project_from_doc(case.project, screener.vocabulary), on=case.on)
+    except EnvscreenError as exc:
+        return result(False, f"error: {exc}"), set()
+    adm, local = d.admissibility, d.local
+    found = [*(adm.reasons + adm.notices if adm else ()), *(local.instruments if local else ())]
+    certain = {f.rule_id for f in found if f.certain}
+    possible = {f.rule_id for f in found if not f.certain}
+    e = case.expect
+    problems = []
+    checks = {
+        "admissibility": adm.status if adm else None,
+        "tier": d.tier,
+        "national_tier": d.national_tier,
+        "procedure": local.procedure if local else None,
+        "status": d.status,
+    }
+    for key, got in checks.items():
+        if key in e and e[key] != got:
+            problems.append(f"{key} {got}, expected {e[key]}")
+    for rid in e.get("fires", []):
+        if rid not in certain:
+            problems.append(f"'{rid}' did not fire (fired: {sorted(certain)}; may fire: {sorted(possible)})")
+    for rid in e.get("may_fire", []):
+        if rid not in possible:
+            problems.append(f"'{rid}' is not among the entries that may fire {sorted(possible)}")
+    for rid in e.get("not_fires", []):
+        if rid in certain or rid in possible:
+            problems.append(f"'{rid}' fired")
+    return result(not problems, "; ".join(problems) or "ok"), certain if not problems else set()
+
+
 def run_case(screener: Screener, case: Case) -> CaseResult:
     def result(ok: bool, message: str) -> CaseResult:
         return CaseResult(case.item, case.name, ok, message, case.file, case.line)
@@ -144,4 +239,14 @@ def run_suite(screener: Screener, items: set[int] | None = None) -> SuiteReport:
                 if r.ok and case.expect.get("tier"):
                     reached.add(case.expect["tier"])
             uncovered += [f"item {item.number} {c.tier}" for c in item.columns if c.tier not in reached]
+    if items is None:
+        for pack in screener.rules.local_packs:
+            for lst in pack.lists:
+                cases = load_list_cases(pack, lst)
+                fired: set[str] = set()
+                for lc in cases:
+                    r, certain = run_list_case(screener, lc)
+                    results.append(r)
+                    fired |= certain
+                uncovered += [f"entry {e.id} ({pack.id}/{lst.id})" for e in lst.entries if e.id not in fired]
     return SuiteReport(tuple(results), tuple(uncovered), tuple(without))

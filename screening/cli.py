@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -33,10 +34,27 @@ class Lang(StrEnum):
 
 
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="rules directory (default: the bundled rules)")]
+ZonesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--zones",
+        help="zones directory with layers.yaml, or a postgresql:// URL (default: the bundled sample region)",
+    ),
+]
 
 
-def _screener(rules: Path | None) -> Screener:
-    return Screener(rules)
+def _screener(rules: Path | None, zones: str | None = None) -> Screener:
+    return Screener(rules, zones=zones)
+
+
+def _date(value: str | None) -> dt.date:
+    """The screening date: the one given, else today (the CLI is where the clock is read)."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError("input_bad_date", f"'{value}' is not a date", hint="write it as 2026-11-23") from None
 
 
 def _project_files(paths: list[Path]) -> list[Path]:
@@ -55,9 +73,22 @@ def check(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="output format")] = Format.text,
     lang: Annotated[Lang, typer.Option("--lang", help="language of text and Markdown output")] = Lang.zh,
     rules: RulesOpt = None,
+    zones: ZonesOpt = None,
+    map_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--map", help="write a PNG map of the site and the zones it hits (one project: a file; several: a folder)"
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="screening date when a project gives no application_date (default: today)"),
+    ] = None,
 ) -> None:
-    """Screen projects: the EIA tier under the 2021 directory, with reasons and next steps."""
-    screener = _screener(rules)
+    """Screen projects: the EIA tier under the 2021 directory and the local packs, admissibility
+    of the site on the zone layers, with reasons and next steps."""
+    on = _date(date)
+    screener = _screener(rules, zones)
     files = _project_files(paths)
     if not files:
         raise InputError(
@@ -68,7 +99,10 @@ def check(
     worst = 0
     for f in files:
         try:
-            decision = screener.screen(load_project(f, screener.vocabulary))
+            project = load_project(f, screener.vocabulary)
+            decision = screener.screen(project, on=on)
+            if map_path is not None:
+                _write_map(screener, project, f, map_path, batch)
         except EnvscreenError as exc:
             worst = max(worst, exc.exit_code)
             results.append({"file": str(f), "error": exc.to_dict()})
@@ -95,6 +129,25 @@ def check(
         failed = sum(1 for r in results if "error" in r)
         typer.echo(f"{len(results) - failed} screened, {failed} failed", err=True)
     raise typer.Exit(worst)
+
+
+def _write_map(screener: Screener, project: Any, file: Path, map_path: Path, batch: bool) -> None:
+    if project.site is None:
+        raise InputError(
+            "input_no_site",
+            "--map needs a project with a location",
+            file=str(file),
+            hint="add location: to the project",
+        )
+    from .locate import locate
+    from .mapping import render_map
+
+    zones = screener.zones
+    if zones is None:
+        raise InputError("input_no_zones", "--map needs zone layers", hint="give --zones DIR")
+    out = map_path / f"{file.stem}.png" if batch else map_path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    render_map(locate(project.site, zones, screener.buffer_m), zones, out, title=project.name)
 
 
 @app.command()
@@ -136,9 +189,10 @@ def rules_test(
     report = run_suite(Screener(load_rules(rules, selected)), selected)
     for r in report.results:
         if verbose or not r.ok:
-            typer.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.file}:{r.line}: item {r.item}: {r.name}: {r.message}")
+            where = f"item {r.item}" if isinstance(r.item, int) else r.item
+            typer.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.file}:{r.line}: {where}: {r.name}: {r.message}")
     for u in report.uncovered:
-        typer.echo(f"FAIL {u}: no passing case reaches this column")
+        typer.echo(f"FAIL {u}: no passing case reaches it")
     for n in report.items_without_cases:
         typer.echo(f"FAIL item {n}: no cases file")
     passed = sum(1 for r in report.results if r.ok)

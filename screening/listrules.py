@@ -2,10 +2,10 @@
 
 Lists are long (a province has thousands of unit clauses), and durable-rules hangs at 530
 rules in a ruleset (hazard 2), so list entries are not compiled to one rule each. Instead
-each entry becomes data: its condition in disjunctive normal form, one fact per literal
-(`q_beds gte 500`), and the project's facts travel as `{key, lo, hi}` facts. A fixed set of
-eight generic join rules (four comparisons x certainly / possibly) matches literals against
-facts in one session; Python then combines the literal results of each conjunction.
+each entry becomes data: its condition in disjunctive normal form, and each distinct literal
+(`q_beds gte 500`) one fact carrying the project's lowest and highest possible value of that
+fact. A fixed set of twelve generic rules (four comparisons x holds / may hold / fails)
+compares them in one session; Python then combines the literal results of each conjunction.
 
 >>> engine = ListEngine(local_packs)                    # doctest: +SKIP
 >>> engine.evaluate(facts, entries)["rw.space.1"]       # doctest: +SKIP
@@ -19,9 +19,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .conditions import CONSTRUCTION_KEY, PREFIX, All, AnyOf, Cmp, Manual, Node
+from .conditions import CONSTRUCTION_KEY, NEGATE, PREFIX, All, AnyOf, Cmp, Manual, Node
 from .engine import record, register, run_session
-from .errors import RuleError
+from .errors import EngineError, RuleError
 from .facts import Facts
 from .listpack import Entry
 
@@ -110,7 +110,7 @@ def compile_entry(entry: Entry) -> CompiledEntry:
 
 
 class ListEngine:
-    """The generic join rules, registered once per process, and the compiled entries.
+    """The generic rules, registered once per process, and the compiled entries.
 
     Safe to call from several threads: sessions run under the engine's process-wide lock."""
 
@@ -121,33 +121,38 @@ class ListEngine:
 
     def evaluate(self, facts: Facts, entries: Sequence[Entry]) -> dict[str, bool | None]:
         """Three-valued result of each entry: True holds, None may hold (facts unknown), False not."""
-        messages: list[dict[str, Any]] = []
-        keys: set[str] = set()
-        lit_ids: dict[str, tuple[str, int, int]] = {}
+        index: dict[Literal, int] = {}
         for e in entries:
-            ce = self.compiled[e.id]
-            for ci, conj in enumerate(ce.conjunctions):
-                for li, lit in enumerate(conj):
-                    lid = f"{e.id}|{ci}|{li}"
-                    lit_ids[lid] = (e.id, ci, li)
-                    keys.add(lit.key)
-                    messages.append(
-                        {_GUARD_KEY: 1, "t": "lit", "lit": lid, "key": lit.key, "op": lit.op, "v": lit.value}
-                    )
-        for k in sorted(keys):
-            lo_v, hi_v = facts.wire(k)
-            messages.append({_GUARD_KEY: 1, "t": "fact", "key": k, "lo": lo_v, "hi": hi_v})
-        certain: set[str] = set()
-        possible: set[str] = set()
+            for conj in self.compiled[e.id].conjunctions:
+                for lit in conj:
+                    index.setdefault(lit, len(index))
+        # Each distinct literal travels once, with the lowest and highest possible value of its
+        # fact beside it: the join on the fact's name is a dictionary lookup here, the comparison
+        # is the rules' work. Entries share most literals (codes, construction kinds).
+        wire: dict[str, tuple[float, float]] = {}
+        messages: list[dict[str, Any]] = []
+        for lit, i in index.items():
+            if lit.key not in wire:
+                wire[lit.key] = facts.wire(lit.key)
+            lo_v, hi_v = wire[lit.key]
+            messages.append({_GUARD_KEY: 1, "lit": i, "op": lit.op, "v": lit.value, "lo": lo_v, "hi": hi_v})
+        certain: set[int] = set()
+        possible: set[int] = set()
         if messages:
-            for mode, lid in run_session(self.ruleset, messages):
-                (certain if mode == "T" else possible).add(lid)
+            recorded = run_session(self.ruleset, messages)
+            if len(recorded) != len(messages):  # the three outcomes per comparison must be exhaustive
+                raise EngineError("engine_list_outcomes", f"{len(recorded)} outcomes for {len(messages)} literals")
+            for mode, i in recorded:
+                if mode == "T":
+                    certain.add(i)
+                    possible.add(i)
+                elif mode == "P":
+                    possible.add(i)
         out: dict[str, bool | None] = {}
         for e in entries:
-            ce = self.compiled[e.id]
             result: bool | None = False
-            for ci, conj in enumerate(ce.conjunctions):
-                ids = [f"{e.id}|{ci}|{li}" for li in range(len(conj))]
+            for conj in self.compiled[e.id].conjunctions:
+                ids = [index[lit] for lit in conj]
                 if all(i in certain for i in ids):
                     result = True
                     break
@@ -158,32 +163,30 @@ class ListEngine:
 
 
 def _definition() -> dict[str, Any]:
-    """Eight join rules: a literal `op v` on fact `key` certainly holds when the pessimistic end
-    of the fact's range passes, possibly when the optimistic end does."""
+    """Twelve rules, three per comparison, exactly one of which matches any literal: certainly
+    holds (the pessimistic end of the fact's range passes), may hold (only the optimistic end
+    passes), fails (neither). Exactly one match per fact answers hazard 1 (an unmatched fact
+    corrupts the heap) without a catch-all rule, which would double the actions per session."""
     guard = {_GUARD_KEY: 1}
     d: dict[str, Any] = {}
     for op in _OPS:
         lower_bound = op in ("gte", "gt")
-        for mode in ("T", "P"):
-            end = "hi" if lower_bound == (mode == "P") else "lo"
-            d[f"{op}#{mode}"] = {
-                "all": [
-                    {"l": {"$and": [guard, {"t": "lit"}, {"op": op}]}},
-                    {"f": {"$and": [guard, {"t": "fact"}, {"key": {"l": "key"}}, {"$" + op: {end: {"l": "v"}}}]}},
-                ],
-                "run": _recorder(mode),
-            }
-    # Hazard 1: every fact must be matched by some rule.
-    d["catch_all"] = {"all": [{"m": guard}], "run": _ignore}
+        pessimistic, optimistic = ("lo", "hi") if lower_bound else ("hi", "lo")
+        passes = {"$" + op: {pessimistic: {"$m": "v"}}}
+        may_pass = {"$" + op: {optimistic: {"$m": "v"}}}
+        fails_pessimistic = {"$" + NEGATE[op]: {pessimistic: {"$m": "v"}}}
+        fails_optimistic = {"$" + NEGATE[op]: {optimistic: {"$m": "v"}}}
+        d[f"{op}#T"] = {"all": [{"m": {"$and": [guard, {"op": op}, passes]}}], "run": _recorder("T")}
+        d[f"{op}#P"] = {
+            "all": [{"m": {"$and": [guard, {"op": op}, may_pass, fails_pessimistic]}}],
+            "run": _recorder("P"),
+        }
+        d[f"{op}#F"] = {"all": [{"m": {"$and": [guard, {"op": op}, fails_optimistic]}}], "run": _recorder("F")}
     return d
 
 
 def _recorder(mode: str) -> Any:
     def run(c: Any) -> None:
-        record((mode, c.l.lit))
+        record((mode, c.m.lit))
 
     return run
-
-
-def _ignore(c: Any) -> None:
-    return None

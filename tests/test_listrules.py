@@ -54,6 +54,7 @@ LAYERS = {
     "units": LayerKinds("control_unit", frozenset()),
     "red_line": LayerKinds("ecological_red_line", frozenset({"ecological_red_line"})),
     "water": LayerKinds("sensitive_area", frozenset({"drinking_water_source_protection_area"})),
+    "reserve": LayerKinds("sensitive_area", frozenset({"nature_reserve"})),
     "living": LayerKinds("sensitive_area", frozenset({"residential_area", "education_area"})),
     "parks": LayerKinds("park", frozenset()),
     "reform": LayerKinds("reform_area", frozenset()),
@@ -221,3 +222,54 @@ def test_list_id_must_match_file_name(tmp_path: Path) -> None:
     with pytest.raises(RuleError) as err:
         load_rules(_write_pack(tmp_path, text))
     assert err.value.hint == "use id: l"
+
+
+def _project(i: int) -> Facts:
+    codes = ["2661", "3360", "3411", "8421"]
+    data = {"name": "p", "construction": "new", "industry_codes": [codes[i % 4]], "processes": [], "features": []}
+    return Facts(project_from_data(data, RULES.vocabulary), location=Loc((HITS[0], HITS[3 - i % 2])), layers=LAYERS)
+
+
+def test_no_list_session_survives(engine: ListEngine) -> None:
+    from screening import engine as eng
+
+    before = next(eng._SIDS)
+    engine.evaluate(_project(0), ENTRIES)
+    after = next(eng._SIDS)
+    assert after == before + 2  # exactly one session, used and deleted
+    with pytest.raises(Exception, match="error code: 309"):  # 309: no such session
+        eng._get_host().get_state(engine.ruleset, f"s{before + 1}")
+
+
+def test_list_sessions_are_isolated_across_threads(engine: ListEngine) -> None:
+    import threading
+
+    facts = [_project(i) for i in range(8)]
+    want = [engine.evaluate(f, ENTRIES) for f in facts]
+    errors: list[str] = []
+
+    def work(k: int) -> None:
+        for _ in range(60):
+            if engine.evaluate(facts[k], ENTRIES) != want[k]:
+                errors.append(f"thread {k} got another project's answer")
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+@pytest.mark.slow
+def test_list_engine_memory_is_flat(engine: ListEngine) -> None:
+    import resource
+
+    facts = [_project(i) for i in range(4)]
+    for i in range(1000):
+        engine.evaluate(facts[i % 4], ENTRIES)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for i in range(6000):
+        engine.evaluate(facts[i % 4], ENTRIES)
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kib < 4 * 1024, f"RSS grew {grown_kib} KiB over 6,000 list evaluations (300,000 facts)"
