@@ -240,13 +240,12 @@ def run_suite(screener: Screener, items: set[int] | None = None) -> SuiteReport:
                     reached.add(case.expect["tier"])
             uncovered += [f"item {item.number} {c.tier}" for c in item.columns if c.tier not in reached]
     if items is None:
-        for pack in screener.rules.local_packs:
-            for lst in pack.lists:
-                cases = load_list_cases(pack, lst)
+        for local in screener.rules.local_packs:
+            for lst in local.lists:
                 fired: set[str] = set()
-                for lc in cases:
+                for lc in load_list_cases(local, lst):
                     r, certain = run_list_case(screener, lc)
                     results.append(r)
                     fired |= certain
-                uncovered += [f"entry {e.id} ({pack.id}/{lst.id})" for e in lst.entries if e.id not in fired]
+                uncovered += [f"entry {e.id} ({local.id}/{lst.id})" for e in lst.entries if e.id not in fired]
     return SuiteReport(tuple(results), tuple(uncovered), tuple(without))
