@@ -1,0 +1,157 @@
+"""The FastAPI application: `create_app(settings)`; `envscreen serve` runs it under uvicorn.
+
+Rules and zones are loaded once per worker process at start-up (lifespan) and held in
+`app.state`; a request only parses, screens and stores. durable-rules is not thread-safe:
+`Screener` serialises engine calls with one process-wide lock, so the service scales with
+uvicorn worker processes, not threads."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from screening import Screener
+
+from . import problems
+from .catalog import Catalog
+from .problems import ProblemError
+from .records import Records, make_engine
+from .routes import health, rule_packs, screenings, vocabulary, zones
+from .service import ENVSCREEN_VERSION, Service
+from .settings import Settings
+
+log = logging.getLogger("envscreen.api")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+DESCRIPTION = """\
+EIA access screening (环评准入预审) over HTTP: the tier under the 2021 classification
+directory and the local packs, admissibility of the site on the zone layers, with the rules
+that fired, their citations and evidence. Every screening is stored and can be re-run.
+
+Errors are `application/problem+json` (RFC 9457) with `errors: [{code, field, line, message, hint}]`.
+
+> envscreen gives screening advice. The competent environmental authority's decision prevails.
+"""
+
+
+class BodyTooLarge(ProblemError):
+    """Raised while reading a request body that grows past the limit (no or a false Content-Length)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            413,
+            "body-too-large",
+            "Request body too large",
+            f"the body is larger than {limit} bytes",
+            [
+                {
+                    "code": "input_too_large",
+                    "field": None,
+                    "line": None,
+                    "message": f"at most {limit} bytes",
+                    "hint": "send a smaller project, or a batch in parts",
+                }
+            ],
+        )
+
+
+class BodyLimit:
+    """Refuse bodies over `limit` bytes before they are buffered: by Content-Length at once,
+    and by counting as the body streams in (a chunked body has no Content-Length)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            path = scope.get("path")
+            await problems.problem_response(BodyTooLarge(self.limit), path)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def _zones_arg(settings: Settings) -> Any:
+    """What `Screener(zones=...)` gets: a directory or postgresql:// URL, None (bundled) or False (none)."""
+    if settings.zones is not None and settings.zones.lower() in ("none", "off", "false"):
+        return False
+    return settings.zones
+
+
+def build_service(settings: Settings, screener: Screener | None = None) -> Service:
+    """Load rules, zones and the database: everything a worker needs before its first request."""
+    if screener is None:
+        # THE place where zones reach the screener (docs/zones.md): a ZoneSet is built from
+        # settings.zones (directory, postgresql:// URL, bundled default) and indexed once here.
+        screener = Screener(settings.rules_dir, zones=_zones_arg(settings))
+    try:
+        zone_set = screener.zones  # loads the bundled layers now rather than on the first site
+    except ImportError:
+        # screening.zonelayers not present in this checkout yet: serve without zone layers.
+        log.warning("zone layers unavailable: screening.zonelayers cannot be imported")
+        zone_set = None
+    records = Records(make_engine(settings.database_url))
+    records.create_tables()
+    return Service(screener=screener, records=records, zones=zone_set)
+
+
+def create_app(settings: Settings | None = None, *, screener: Screener | None = None) -> FastAPI:
+    """Return the app. `screener`: an already compiled Screener to share (tests); else one is built at start-up."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = build_service(settings, screener)
+        catalog = Catalog(service.screener.rules, service.zones)
+        catalog.zone_layers()  # reproject and index every layer now, not under the first requests
+        app.state.settings = settings
+        app.state.service = service
+        app.state.catalog = catalog
+        try:
+            yield
+        finally:
+            service.records.dispose()
+
+    app = FastAPI(
+        title="envscreen",
+        version=ENVSCREEN_VERSION,
+        summary="Rule engine for Chinese EIA access screening",
+        description=DESCRIPTION,
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    for module in (screenings, rule_packs, zones, vocabulary, health):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # Last, so that it never shadows /v1 or /healthz: the web page (api/static/, its own developer).
+    if STATIC_DIR.is_dir():
+        app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
+    return app
+
+
+def openapi_json(app: FastAPI) -> str:
+    return json.dumps(app.openapi(), ensure_ascii=False, indent=2)

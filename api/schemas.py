@@ -1,0 +1,172 @@
+"""Request and response schemas, named by role (ScreeningCreate, ScreeningPublic, ...).
+
+The project itself is validated by `screening` (vocabulary, units, line numbers); the
+ProjectCreate schema here documents it in OpenAPI and is not used to reject input, so a
+request gets envscreen's own located error rather than a generic one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .problems import Problem
+
+PROJECT_EXAMPLE: dict[str, Any] = {
+    "name": "某家具公司年产2万套实木家具新建项目",
+    "construction": "new",
+    "industry_codes": ["2110"],
+    "industrial_building": True,
+    "processes": ["cutting_welding_assembly_only"],
+    "quantities": {"solvent_coating_t_per_year": 12},
+}
+PROJECT_YAML_EXAMPLE = """\
+name: 某家具公司年产2万套实木家具新建项目
+construction: new
+industry_codes: ["2110"]
+industrial_building: true
+processes: [cutting_welding_assembly_only]
+quantities:
+  solvent_coating_t_per_year: 12
+"""
+
+
+class ProjectCreate(BaseModel):
+    """A project, with the fields of the YAML project format (docs/project-format.md)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [PROJECT_EXAMPLE]})
+
+    name: str = Field(description="project name")
+    construction: str = Field(
+        description="new | expansion | relocation | renovation | standard_upgrade_only", examples=["new"]
+    )
+    id: str | None = Field(default=None, description="your own reference for the project")
+    description: str | None = None
+    industry_codes: list[str] | None = Field(default=None, description="GB/T 4754-2017 codes, as strings")
+    project_types: list[str] | None = Field(default=None, description="for items without an industry code")
+    processes: list[str] | None = Field(default=None, description="the complete list; [] declares none")
+    features: list[str] | None = Field(default=None, description="the complete list; [] declares none")
+    industrial_building: bool | None = None
+    quantities: dict[str, float] | None = Field(default=None, description="newly added amounts; unit in the name")
+    sensitive_areas: list[str] | None = Field(default=None, description="[] declares none")
+    touches_main_works: bool | None = None
+    application_date: dt.date | None = None
+    location: dict[str, Any] | None = Field(default=None, description="the site (docs/zones.md)")
+
+
+class Versions(BaseModel):
+    """What produced a decision: every rule pack and zone layer loaded when it was made."""
+
+    rule_packs: list[dict[str, Any]] = Field(
+        examples=[[{"id": "directory-2021", "version": "2021.0", "kind": "directory", "jurisdiction": "CN"}]]
+    )
+    zone_layers: dict[str, str] = Field(examples=[{"control_units": "2025.1"}])
+
+
+DECISION_DOC = "the decision in the stable JSON form of docs/output.md (schema envscreen/decision/v2)"
+
+
+class Rerun(BaseModel):
+    """The stored input screened again with today's rules and zones."""
+
+    decision: dict[str, Any] = Field(description=DECISION_DOC)
+    agrees: bool = Field(description="true when no field of the decision differs (screened_on aside)")
+    differences: list[str] = Field(description="decision fields that differ, e.g. tier, admissibility.status")
+    versions: Versions
+
+
+class ScreeningPublic(BaseModel):
+    """A stored screening: the advice given and what produced it."""
+
+    id: str = Field(pattern=r"^[0-9a-f]{32}$", examples=["3f2b6c0e9d8a4b7c8e1f2a3b4c5d6e7f"])
+    created_at: dt.datetime
+    decision: dict[str, Any] = Field(description=DECISION_DOC)
+    versions: Versions
+    project_name: str | None = None
+    input: dict[str, str] | None = Field(default=None, description="{media_type, text} as submitted (GET only)")
+    envscreen_version: str | None = None
+    rerun: Rerun | None = None
+
+
+class BatchCreate(BaseModel):
+    """Many projects at once: each an object (JSON project) or a string (project YAML text)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"projects": [PROJECT_EXAMPLE, {"name": "x", "construction": "neww"}]}]}
+    )
+
+    projects: list[dict[str, Any] | str] = Field(description="at most the server's batch limit (default 100)")
+
+
+class BatchResult(BaseModel):
+    """One project's outcome: a decision (stored, with its id) or a problem; never both."""
+
+    index: int
+    id: str | None = None
+    decision: dict[str, Any] | None = None
+    error: Problem | None = None
+
+
+class BatchPublic(BaseModel):
+    results: list[BatchResult]
+
+
+class RulePackSummary(BaseModel):
+    id: str
+    kind: str = Field(description="directory (the national directory) | local (access lists, local instruments)")
+    title: str
+    version: str
+    jurisdiction: str
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    illustrative: bool = False
+    size: int = Field(description="number of items (directory) or entries (local)")
+
+
+class RulePacksPublic(BaseModel):
+    rule_packs: list[RulePackSummary]
+
+
+class RulePackPublic(RulePackSummary):
+    """A rule pack with every rule and its citation."""
+
+    items: list[dict[str, Any]] = Field(
+        default_factory=list, description="directory: items, their columns and clauses, each with its citation"
+    )
+    lists: list[dict[str, Any]] = Field(
+        default_factory=list, description="local: lists and their entries, each with its citation"
+    )
+    tiers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class ZoneLayerPublic(BaseModel):
+    id: str
+    kind: str
+    version: str | None = None
+    date: str | None = None
+    source: str | None = None
+    feature_count: int
+    bbox: list[float] | None = Field(default=None, description="[minlon, minlat, maxlon, maxlat], WGS84")
+
+
+class ZoneLayersPublic(BaseModel):
+    region: dict[str, Any] | None = None
+    layers: list[ZoneLayerPublic]
+
+
+class FeatureCollection(BaseModel):
+    """GeoJSON (RFC 7946), WGS84 lon/lat."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["FeatureCollection"])
+    features: list[dict[str, Any]]
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+    version: str
+    rule_packs: int
+    zone_layers: int
+    database: str = Field(examples=["sqlite"])

@@ -1,0 +1,220 @@
+"""What the routes do, without HTTP: parse a submitted project, screen it, store the record.
+
+Everything here is synchronous and runs in a worker thread: `Screener.screen` serialises
+its durable-rules calls with one process-wide lock (durable-rules is not thread-safe), so
+threads only overlap on parsing, serialising and the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from typing import Any
+
+from screening import EnvscreenError, InputError, Project, Screener, parse_project, project_from_data
+from screening.report import decision_to_dict
+
+from .problems import ProblemError
+from .records import Records, ScreeningRecord, new_id
+
+log = logging.getLogger("envscreen.api")
+
+JSON_TYPES = ("application/json",)
+YAML_TYPES = ("application/yaml", "text/yaml", "application/x-yaml", "text/x-yaml")
+# Fields of a decision that are expected to differ on a rerun and do not count as disagreement.
+RERUN_IGNORED = frozenset({"screened_on"})
+
+try:
+    ENVSCREEN_VERSION = package_version("envscreen")
+except PackageNotFoundError:  # running from a checkout that was never installed
+    ENVSCREEN_VERSION = "0+unknown"
+
+
+def media_type_of(content_type: str | None) -> str:
+    """`application/json; charset=utf-8` -> `application/json`; `application/ld+json` counts as JSON."""
+    base = (content_type or "").split(";", 1)[0].strip().lower()
+    if base.endswith("+json"):
+        return "application/json"
+    if base.endswith("+yaml"):
+        return "application/yaml"
+    return base
+
+
+def check_media_type(content_type: str | None, allowed: tuple[str, ...] = JSON_TYPES + YAML_TYPES) -> str:
+    """Return the media type when it is one of `allowed`; raise a 415 problem otherwise."""
+    media = media_type_of(content_type)
+    if media in allowed:
+        return media
+    shown = media or "none"
+    wanted = " or ".join(sorted({"application/json" if a in JSON_TYPES else "application/yaml" for a in allowed}))
+    raise ProblemError(
+        415,
+        "unsupported-media-type",
+        "Unsupported media type",
+        f"this body is sent as {wanted}, not '{shown}'",
+        [
+            {
+                "code": "request_unsupported_media_type",
+                "field": "Content-Type",
+                "line": None,
+                "message": f"unsupported media type '{shown}'",
+                "hint": f"set Content-Type: {wanted}",
+            }
+        ],
+    )
+
+
+def decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "input_not_utf8", f"the body is not UTF-8 (byte {exc.start})", hint="send UTF-8 text"
+        ) from None
+
+
+@dataclass
+class Service:
+    """Loaded once at start-up (lifespan) and shared by every request of a worker process."""
+
+    screener: Screener
+    records: Records
+    zones: Any = None  # a screening.zonelayers.ZoneSet, or None when no layers are loaded
+    rule_pack_versions: list[dict[str, Any]] = field(default_factory=list)
+    zone_layer_versions: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        rules = self.screener.rules
+        packs = [
+            {"id": p.id, "version": p.version, "kind": "directory", "jurisdiction": p.jurisdiction} for p in rules.packs
+        ]
+        packs += [
+            {"id": p.id, "version": p.version, "kind": "local", "jurisdiction": p.jurisdiction}
+            for p in rules.local_packs
+        ]
+        self.rule_pack_versions = packs
+        if self.zones is not None:
+            self.zone_layer_versions = dict(self.zones.versions())
+        self._versions_json = json.dumps(self.versions(), ensure_ascii=False)
+
+    def versions(self) -> dict[str, Any]:
+        return {"rule_packs": self.rule_pack_versions, "zone_layers": self.zone_layer_versions}
+
+    # -- parse ------------------------------------------------------------------------------
+
+    def parse(self, text: str, media_type: str, source: str = "<request>") -> Project:
+        """Validate a project given as JSON or YAML text; raise EnvscreenError naming the field."""
+        vocab = self.screener.vocabulary
+        if media_type in YAML_TYPES:
+            return parse_project(text, vocab, source=source)  # safe YAML: no tags, no aliases, size limit
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                "json_syntax", f"not valid JSON: {exc.msg}", file=source, line=exc.lineno, hint="check the JSON syntax"
+            ) from None
+        except RecursionError:
+            raise InputError("json_too_deep", "the JSON is nested too deeply", file=source) from None
+        return project_from_data(data, vocab, source=source)
+
+    # -- screen and record --------------------------------------------------------------------
+
+    def screen(self, project: Project, on: dt.date) -> str:
+        """Return the decision as its JSON text (serialised once: stored and returned as is)."""
+        decision = self.screener.screen(project, on=on)
+        return json.dumps(decision_to_dict(decision), ensure_ascii=False, default=str)
+
+    def create(self, text: str, media_type: str, *, store: bool = True) -> ScreeningRecord:
+        now = dt.datetime.now(dt.UTC)
+        project = self.parse(text, media_type)
+        record = ScreeningRecord(
+            id=new_id(),
+            created_at=now,
+            input_text=text,
+            input_media_type=media_type,
+            project_name=project.name[:500],
+            decision_json=self.screen(project, now.date()),
+            rule_pack_versions=self.rule_pack_versions,
+            zone_layer_versions=self.zone_layer_versions,
+            envscreen_version=ENVSCREEN_VERSION,
+        )
+        if store:
+            self.records.add(record)
+        return record
+
+    def create_many(self, items: list[Any], instance: str) -> list[dict[str, Any]]:
+        """Screen each item on its own: a bad item gets a problem, the others are still screened and stored."""
+        from .problems import from_envscreen
+
+        results: list[dict[str, Any]] = []
+        records: list[ScreeningRecord] = []
+        for i, item in enumerate(items):
+            if isinstance(item, str):
+                text, media = item, "application/yaml"
+            else:
+                text, media = json.dumps(item, ensure_ascii=False), "application/json"
+            try:
+                record = self.create(text, media, store=False)
+            except EnvscreenError as exc:
+                problem = from_envscreen(exc)
+                results.append({"index": i, "error": problem.to_dict(f"{instance}#/projects/{i}")})
+                continue
+            records.append(record)
+            results.append({"index": i, "id": record.id, "decision": json.loads(record.decision_json)})
+        self.records.add_many(records)  # one transaction for the batch's records
+        return results
+
+    def public_json(self, record: ScreeningRecord) -> str:
+        """The response to a create: built around the stored decision text, which is not parsed again."""
+        head = json.dumps({"id": record.id, "created_at": _iso(record.created_at)})[:-1]
+        return f'{head}, "decision": {record.decision_json}, "versions": {self._versions_json}}}'
+
+    def read(self, record_id: str, *, rerun: bool) -> dict[str, Any]:
+        record = self.records.get(record_id)
+        if record is None:
+            raise ProblemError(404, "not-found", "Not found", f"no screening with id '{record_id}'")
+        stored = json.loads(record.decision_json)
+        out: dict[str, Any] = {
+            "id": record.id,
+            "created_at": _iso(record.created_at),
+            "decision": stored,
+            "versions": {"rule_packs": record.rule_pack_versions, "zone_layers": record.zone_layer_versions},
+            "project_name": record.project_name,
+            "input": {"media_type": record.input_media_type, "text": record.input_text},
+            "envscreen_version": record.envscreen_version,
+        }
+        if rerun:
+            project = self.parse(record.input_text, record.input_media_type)
+            again = json.loads(self.screen(project, dt.date.today()))
+            differences = diff(stored, again)
+            out["rerun"] = {
+                "decision": again,
+                "agrees": not differences,
+                "differences": differences,
+                "versions": self.versions(),
+            }
+        return out
+
+
+def diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "", depth: int = 2) -> list[str]:
+    """Names of the fields that differ, one level into nested objects (`admissibility.status`)."""
+    out: list[str] = []
+    for key in sorted(set(old) | set(new)):
+        if not prefix and key in RERUN_IGNORED:
+            continue
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        name = f"{prefix}{key}"
+        if depth > 1 and isinstance(a, dict) and isinstance(b, dict):
+            out += diff(a, b, f"{name}.", depth - 1) or [name]
+        else:
+            out.append(name)
+    return out
+
+
+def _iso(t: dt.datetime) -> str:
+    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).isoformat()

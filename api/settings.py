@@ -1,0 +1,57 @@
+"""Service settings, read from environment variables (so uvicorn worker processes see them)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_DATABASE_URL = "sqlite:///envscreen.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything `create_app` needs; `from_env` is the one place the environment is read.
+
+    `zones`: a zones directory or a postgresql:// URL; None for the bundled sample region;
+    "none" for no zone layers at all.
+    """
+
+    rules_dir: str | None = None
+    zones: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    max_body_bytes: int = 1024 * 1024
+    request_timeout_s: float = 10.0
+    batch_limit: int = 100
+    bbox_feature_limit: int = 5000
+
+    ENV = {
+        "rules_dir": "ENVSCREEN_RULES",
+        "zones": "ENVSCREEN_ZONES",
+        "max_body_bytes": "ENVSCREEN_MAX_BODY_BYTES",
+        "request_timeout_s": "ENVSCREEN_REQUEST_TIMEOUT_S",
+        "batch_limit": "ENVSCREEN_BATCH_LIMIT",
+    }
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read ENVSCREEN_* variables; the database from ENVSCREEN_DATABASE_URL, else DATABASE_URL."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        types = {f.name: f.type for f in dataclasses.fields(cls)}
+        for name, var in cls.ENV.items():
+            raw = env.get(var)
+            if raw:
+                kind = types[name]
+                values[name] = int(raw) if kind == "int" else float(raw) if kind == "float" else raw
+        url = env.get("ENVSCREEN_DATABASE_URL") or env.get("DATABASE_URL")
+        if url:
+            values["database_url"] = url
+        return cls(**values)  # type: ignore[arg-type]
+
+    def to_env(self) -> dict[str, str]:
+        """The variables that make `from_env` return these settings (for worker processes)."""
+        out = {var: str(getattr(self, name)) for name, var in self.ENV.items() if getattr(self, name) is not None}
+        out["ENVSCREEN_DATABASE_URL"] = self.database_url
+        return out
