@@ -155,3 +155,8 @@ def create_app(settings: Settings | None = None, *, screener: Screener | None = 
 
 def openapi_json(app: FastAPI) -> str:
     return json.dumps(app.openapi(), ensure_ascii=False, indent=2)
+
+
+def app_from_env() -> FastAPI:
+    """The app for `envscreen serve`: each uvicorn worker process calls this with the settings in its environment."""
+    return create_app(Settings.from_env())

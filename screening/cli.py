@@ -220,6 +220,67 @@ def rules_stats(rules: RulesOpt = None) -> None:
     typer.echo(f"rulesets: {len(sizes)}, rules per ruleset: {sizes}")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on (default: loopback only)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="worker processes (durable-rules is not thread-safe: scale with processes)")
+    ] = 1,
+    rules: RulesOpt = None,
+    zones: ZonesOpt = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="records database (default: $ENVSCREEN_DATABASE_URL, $DATABASE_URL, else sqlite:///envscreen.db)",
+        ),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level; below info the access log is off")] = "info",
+) -> None:
+    """Serve the HTTP API and the web page with uvicorn (docs: /docs, spec: /openapi.json)."""
+    import dataclasses
+
+    import uvicorn
+
+    from api.settings import Settings
+
+    settings = Settings.from_env()
+    overrides: dict[str, Any] = {"rules_dir": str(rules) if rules else None, "zones": zones}
+    overrides["database_url"] = database_url
+    settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    # Worker processes build their app from the environment: settings travel that way.
+    os.environ.update(settings.to_env())
+    uvicorn.run(
+        "api.main:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=log_level in ("debug", "trace", "info"),
+    )
+
+
+zones_app = typer.Typer(no_args_is_help=True, help="Zone layers: copy them into PostGIS.")
+app.add_typer(zones_app, name="zones")
+
+
+@zones_app.command("import")
+def zones_import(
+    zones_dir: Annotated[Path, typer.Argument(help="zones directory with layers.yaml")],
+    url: Annotated[str, typer.Argument(help="postgresql:// URL of a database with the postgis extension")],
+) -> None:
+    """Write every layer of a zones directory, and its manifest, into PostGIS tables;
+    then `--zones postgresql://...` reads them from there."""
+    from .zonesource_postgis import import_zones
+
+    counts = import_zones(zones_dir, url)
+    for layer, n in counts.items():
+        typer.echo(f"{layer}: {n} features")
+    typer.echo(f"{len(counts)} layers imported")
+
+
 def main() -> None:
     """Console entry point: user mistakes exit 2 with a message, failures exit 1, never a traceback."""
     try:
