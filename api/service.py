@@ -217,4 +217,5 @@ def diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "", depth: int 
 
 
 def _iso(t: dt.datetime) -> str:
-    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).isoformat()
+    """UTC as `...Z`, the form pydantic gives the same datetime, so POST and GET print it alike."""
+    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
