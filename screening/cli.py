@@ -218,6 +218,17 @@ def rules_stats(rules: RulesOpt = None) -> None:
             typer.echo(f"  manual: {c.id}: {c.text}")
     sizes = [len(rs.rules) + 1 for rs in screener.engine.rulesets]
     typer.echo(f"rulesets: {len(sizes)}, rules per ruleset: {sizes}")
+    for local in screener.rules.local_packs:
+        by_effect: dict[str, int] = {}
+        for e in local.entries:
+            by_effect[e.effect] = by_effect.get(e.effect, 0) + 1
+        effects = ", ".join(f"{k} {v}" for k, v in sorted(by_effect.items()))
+        typer.echo(
+            f"{local.id} {local.version} ({local.jurisdiction}, from {local.effective_from}): "
+            f"{len(local.lists)} lists, {len(local.entries)} entries ({effects})"
+        )
+    literals = {lit for ce in screener.lists.compiled.values() for c in ce.conjunctions for lit in c}
+    typer.echo(f"list engine: 1 ruleset of 12 generic rules; {len(literals)} distinct literals in all entries")
 
 
 @app.command()
