@@ -147,10 +147,37 @@ def create_app(settings: Settings | None = None, *, screener: Screener | None = 
     for module in (screenings, rule_packs, zones, vocabulary, health):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    _document_problems(app)
     # Last, so that it never shadows /v1 or /healthz: the web page (api/static/, its own developer).
     if STATIC_DIR.is_dir():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Make the spec say what the server does: every 4xx/5xx answer is application/problem+json
+    (FastAPI documents its validation errors as application/json HTTPValidationError)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = generate()
+        problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        for path_item in spec.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.get("responses", {})
+                if "422" in responses or any(p.get("in") in ("path", "query") for p in operation.get("parameters", [])):
+                    responses.setdefault("422", {"description": "the request is not valid"})
+                for status, response in responses.items():
+                    if status[0] in "45":
+                        response["content"] = {"application/problem+json": problem}
+        schemas = spec.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def openapi_json(app: FastAPI) -> str:
