@@ -1,4 +1,7 @@
-"""Dependencies, named once as `Annotated` aliases so handlers read like prose."""
+"""Dependencies, named once as `Annotated` aliases so handlers read like prose.
+
+They are `async def` on purpose: FastAPI runs a plain `def` dependency in the thread pool,
+which cost three thread hops per request for what is an attribute lookup (measured)."""
 
 from __future__ import annotations
 
@@ -11,15 +14,15 @@ from .service import Service
 from .settings import Settings
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
     return request.app.state.service  # type: ignore[no-any-return]
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     return request.app.state.catalog  # type: ignore[no-any-return]
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 

@@ -24,6 +24,7 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     request_timeout_s: float = 10.0
     batch_limit: int = 100
+    screening_threads: int = 2
     bbox_feature_limit: int = 5000
 
     ENV = {
@@ -32,6 +33,7 @@ class Settings:
         "max_body_bytes": "ENVSCREEN_MAX_BODY_BYTES",
         "request_timeout_s": "ENVSCREEN_REQUEST_TIMEOUT_S",
         "batch_limit": "ENVSCREEN_BATCH_LIMIT",
+        "screening_threads": "ENVSCREEN_SCREENING_THREADS",
     }
 
     @classmethod

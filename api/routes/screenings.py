@@ -55,14 +55,16 @@ CREATE_BODY: dict[str, Any] = {
 }
 
 
-async def in_worker(settings: Settings, fn: Callable[[], T]) -> T:
-    """Run `fn` in a worker thread, giving up after the per-request timeout with a 503.
+async def in_worker(request: Request, fn: Callable[[], T]) -> T:
+    """Run `fn` in one of the app's few screening threads, giving up after the per-request
+    timeout with a 503.
 
     The thread is abandoned, not killed (Python threads cannot be), so it finishes its
     screening and the client is freed; the engine lock keeps the abandoned work safe."""
+    settings: Settings = request.app.state.settings
     try:
         with anyio.fail_after(settings.request_timeout_s):
-            return await anyio.to_thread.run_sync(fn, abandon_on_cancel=True)
+            return await anyio.to_thread.run_sync(fn, abandon_on_cancel=True, limiter=request.app.state.limiter)
     except TimeoutError:
         raise ProblemError(
             503,
@@ -80,7 +82,7 @@ async def in_worker(settings: Settings, fn: Callable[[], T]) -> T:
     responses={201: {"headers": {"Location": {"description": "the record", "schema": {"type": "string"}}}}, **PROBLEMS},
     openapi_extra=CREATE_BODY,
 )
-async def create_screening(request: Request, service: ServiceDep, settings: SettingsDep) -> Response:
+async def create_screening(request: Request, service: ServiceDep) -> Response:
     """Screen one project (JSON or YAML) and store the record; answer 201 with its `Location`."""
     media = check_media_type(request.headers.get("content-type"))
     body = await request.body()
@@ -89,7 +91,7 @@ async def create_screening(request: Request, service: ServiceDep, settings: Sett
         record = service.create(decode(body), media)
         return record.id, service.public_json(record)
 
-    record_id, content = await in_worker(settings, work)
+    record_id, content = await in_worker(request, work)
     return Response(
         content,
         status_code=201,
@@ -142,19 +144,19 @@ async def create_screenings(request: Request, service: ServiceDep, settings: Set
                 }
             ],
         )
-    results = await in_worker(settings, lambda: service.create_many(batch.projects, request.url.path))
+    results = await in_worker(request, lambda: service.create_many(batch.projects, request.url.path))
     return Response(json.dumps({"results": results}, ensure_ascii=False), media_type="application/json")
 
 
 @router.get("/{screening_id}", response_model=ScreeningPublic, responses={404: _problem(404, "no such record")})
 async def read_screening(
+    request: Request,
     screening_id: ScreeningId,
     service: ServiceDep,
-    settings: SettingsDep,
     rerun: Annotated[bool, Query(description="screen the stored input again with today's rules and zones")] = False,
 ) -> Any:
     """Return a stored screening; with `rerun=true`, also today's decision and whether it agrees."""
-    return await in_worker(settings, lambda: _read(service, screening_id, rerun))
+    return await in_worker(request, lambda: _read(service, screening_id, rerun))
 
 
 def _read(service: Service, screening_id: str, rerun: bool) -> dict[str, Any]:
