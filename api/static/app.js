@@ -75,6 +75,7 @@ const I18N = {
     terms_features: "其他特征",
     terms_sensitive_areas: "涉及的环境敏感区",
     terms_add: "添加",
+    terms_added: "已添加的{what}",
     terms_input: "输入代码或名称后添加",
     terms_complete: "列表完整（空表示“无”）",
     terms_unknown: "“{v}”不在词表中",
@@ -230,6 +231,7 @@ const I18N = {
     terms_features: "Other features",
     terms_sensitive_areas: "Sensitive areas involved",
     terms_add: "Add",
+    terms_added: "{what} added",
     terms_input: "type a term or its name, then add",
     terms_complete: "the list is complete (empty means \"none\")",
     terms_unknown: "\"{v}\" is not in the vocabulary",
@@ -513,7 +515,7 @@ function renderTermPicker(container) {
   });
   const chips = h(
     "ul",
-    { class: "chips", "aria-label": t(`terms_${section}`) },
+    { class: "chips", "aria-label": t("terms_added", { what: t(`terms_${section}`) }) },
     state.terms[section].map((term) =>
       h(
         "li",

@@ -1,0 +1,319 @@
+"""End-to-end tests of the web page (api/static/) in headless Chromium driven by Playwright.
+
+The browser is the distribution's chromium (/usr/bin/chromium); Playwright never downloads
+one. Without it these tests skip, except in CI (CI set), where they fail and say why.
+The page is served by the real app through the `live_server` fixture (tests/api/conftest.py);
+ENVSCREEN_WEB_URL points them at another running server instead (for developing the page).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+OUT = Path(__file__).resolve().parents[2] / "out"
+TIMEOUT_MS = 20_000
+
+HOSPITAL_NAME = "某县人民医院新院区建设项目"  # examples/hospital-300-beds.yaml
+BROKEN_YAML = "name: 某项目\nconstruction: neww\nindustry_codes: ['8411']\n"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"CI runs the browser tests, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if importlib.util.find_spec("playwright") is None:
+        _unavailable("the Python package 'playwright' is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        _unavailable(
+            f"{CHROMIUM} is missing: apt-get install -y chromium fonts-wqy-microhei (scripts/apt-packages.txt)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(request: pytest.FixtureRequest) -> str:
+    external = os.environ.get("ENVSCREEN_WEB_URL")
+    if external:
+        return external.rstrip("/")
+    return str(request.getfixturevalue("live_server"))
+
+
+@pytest.fixture(scope="session")
+def zone_layers(base_url: str) -> list[dict[str, Any]]:
+    """What the app says it serves: the page must show exactly these."""
+    body = httpx.get(f"{base_url}/v1/zones/layers", timeout=30).json()
+    return body if isinstance(body, list) else body["layers"]
+
+
+@pytest.fixture()
+def page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A fresh page (own storage, so the language starts as Chinese) at `/`, ready to use.
+
+    Uncaught JavaScript errors fail the test that caused them."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    pg = context.new_page()
+    js_errors: list[str] = []
+    pg.on("pageerror", lambda exc: js_errors.append(str(exc)))
+    pg.goto(f"{base_url}/")
+    pg.wait_for_selector("body[data-ready='1']")
+    try:
+        yield pg
+    finally:
+        context.close()
+    assert not js_errors, f"JavaScript errors on the page: {js_errors}"
+
+
+def wait_for_zones(page: Any, zone_layers: list[dict[str, Any]]) -> None:
+    if zone_layers:
+        page.wait_for_selector("body[data-zones-loaded]")
+
+
+def click_site(page: Any, lon: float, lat: float) -> None:
+    """Zoom in on (lon, lat) and click it, as a user would: a real mouse click on the pixel."""
+    page.locator("#map").scroll_into_view_if_needed()
+    x, y = page.evaluate(
+        """([lon, lat]) => {
+            const map = window.envscreenMap;
+            map.setView([lat, lon], Math.max(map.getZoom(), 12), {animate: false});
+            const p = map.latLngToContainerPoint([lat, lon]);
+            return [p.x, p.y];
+        }""",
+        [lon, lat],
+    )
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+
+
+def site_inside_a_zone(base_url: str, zone_layers: list[dict[str, Any]]) -> tuple[float, float, dict[str, Any] | None]:
+    """A point inside a control unit (else any polygon feature); the layers' centre when there is none."""
+    from shapely.geometry import shape
+
+    ordered = sorted(zone_layers, key=lambda layer: layer["kind"] != "control_unit")
+    for layer in ordered:
+        if layer["kind"] == "admin_boundary":
+            continue
+        bbox = ",".join(str(v) for v in layer["bbox"])
+        fc = httpx.get(f"{base_url}/v1/zones/{layer['id']}", params={"bbox": bbox}, timeout=30).json()
+        for feature in fc["features"]:
+            geometry = shape(feature["geometry"])
+            if geometry.geom_type in ("Polygon", "MultiPolygon") and geometry.area > 0:
+                point = geometry.representative_point()
+                return point.x, point.y, feature["properties"]
+    return 120.15, 29.45, None
+
+
+def fill_hospital_form(page: Any) -> None:
+    """examples/hospital-300-beds.yaml, typed into the form."""
+    page.get_by_label("项目名称").fill(HOSPITAL_NAME)
+    page.get_by_label("建设性质").select_option("new")
+    page.get_by_label("国民经济行业代码（GB/T 4754-2017）").fill("8411")
+    types = page.get_by_label("项目类别", exact=True)
+    types.fill("hospital")
+    types.press("Enter")
+    page.get_by_role("button", name="添加一项用量").click()
+    page.locator(".quantity-row select").select_option("beds")
+    page.locator(".quantity-row input").fill("300")
+
+
+def submit_and_read(page: Any) -> dict[str, Any]:
+    """Submit; return the 201 body the page received (the page's text is checked against it)."""
+    with page.expect_response(lambda r: r.url.endswith("/v1/screenings") and r.request.method == "POST") as info:
+        page.get_by_role("button", name="预审", exact=True).click()
+    response = info.value
+    assert response.status == 201, response.text()
+    page.wait_for_selector("#result:not([hidden]) #tier-label")
+    return response.json()
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def test_page_loads_in_chinese_with_the_layers_on_the_map(page: Any, zone_layers: list[dict[str, Any]]) -> None:
+    assert "环评准入预审" in page.title()
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("h1").inner_text() == "envscreen 环评准入预审"
+    # No tile server: the only images the map may hold are Leaflet's own control icons.
+    assert page.locator("#map img.leaflet-tile").count() == 0
+    assert page.locator("#map .leaflet-control-scale-line").count() == 1
+    # The vocabulary reached the form.
+    assert page.locator("#f-construction option[value='new']").inner_text().startswith("新建")
+    # One switch per layer the API serves, each drawn on the map.
+    boxes = page.locator("#layer-list input[type='checkbox']")
+    assert boxes.count() == len(zone_layers)
+    if not zone_layers:
+        assert "未提供区划图层" in page.locator("#layer-list").inner_text()
+        return
+    wait_for_zones(page, zone_layers)
+    paths = page.locator("#map .leaflet-overlay-pane path")
+    drawn = paths.count()
+    assert drawn >= 1
+    # Turning a layer off removes its shapes.
+    boxes.first.uncheck()
+    page.wait_for_function("n => document.querySelectorAll('#map .leaflet-overlay-pane path').length < n", arg=drawn)
+
+
+def test_hospital_form_site_on_the_map_and_result(page: Any, base_url: str, zone_layers: list[dict[str, Any]]) -> None:
+    wait_for_zones(page, zone_layers)
+    fill_hospital_form(page)
+    assert page.locator(".chips code").all_inner_texts() == ["hospital"]
+    lon, lat, feature = site_inside_a_zone(base_url, zone_layers)
+    click_site(page, lon, lat)
+    assert page.locator("#site-summary").inner_text().startswith("点：")
+
+    with page.expect_request(lambda r: r.url.endswith("/v1/screenings")) as sent:
+        record = submit_and_read(page)
+    body = json.loads(sent.value.post_data)
+    assert body["name"] == HOSPITAL_NAME
+    assert body["industry_codes"] == ["8411"] and body["project_types"] == ["hospital"]
+    assert body["quantities"] == {"beds": 300}
+    site = body["location"]
+    assert site["crs"] == "wgs84"
+    assert site["point"] == pytest.approx([lon, lat], abs=0.001)  # a pixel is ~0.0003 degrees at zoom 12
+
+    decision = record["decision"]
+    # The directory gives a report form for 300 beds (item 108); a local instrument may change the final tier.
+    assert decision["national_tier"] == "report_form"
+    tier_labels = {
+        "exempt": "不纳入环评管理（豁免）",
+        "registration": "环境影响登记表",
+        "report_form": "环境影响报告表",
+        "report_book": "环境影响报告书",
+    }
+    assert page.locator("#tier-label").inner_text() == tier_labels[decision["tier"]]
+    assert page.locator("#national-tier-label").inner_text() == "环境影响报告表"
+    assert page.locator("#decision-status").inner_text() == "已确定"
+    result = page.locator("#result").inner_text()
+    assert "item_108.report_form.1" in result
+    assert "第108项" in result  # the citation
+    assert "住院床位" in result and "300" in result  # the evidence, with the vocabulary's label
+    assert "哪些变化会改变结果" in result
+    assert page.locator("#admissibility-status").count() == 1
+
+    if zone_layers:
+        page.wait_for_selector("body[data-highlighted]")  # hit zones outlined before the screenshot
+    OUT.mkdir(exist_ok=True)
+    shot = OUT / "web-hospital.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
+
+    if not zone_layers:
+        pytest.skip("the app serves no zone layers yet: the site hits cannot be checked")
+    hits = decision["location"]["hits"]
+    assert feature is not None
+    assert {(h["layer"], h["code"]) for h in hits} >= {(feature["layer"], feature["code"])}
+    table = page.locator("#result table.zones").first
+    rows = table.locator("tbody tr")
+    listed = {(row.get_attribute("data-layer"), row.get_attribute("data-code")) for row in rows.all()}
+    assert listed == {(h["layer"], h["code"]) for h in hits}
+    assert feature["name"] in table.inner_text()
+    # Hit zones (other than the region's own boundary) are outlined on the map.
+    assert int(page.locator("body").get_attribute("data-highlighted")) >= 1
+
+
+def test_english_switch(page: Any, zone_layers: list[dict[str, Any]]) -> None:
+    wait_for_zones(page, zone_layers)
+    fill_hospital_form(page)
+    record = submit_and_read(page)
+    assert page.locator("#national-tier-label").inner_text() == "环境影响报告表"
+    page.get_by_role("button", name="Switch to English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.title() == "envscreen EIA access screening"
+    assert page.locator("#national-tier-label").inner_text() == "Report form"
+    if record["decision"]["tier"] == "report_form":
+        assert page.locator("#tier-label").inner_text() == "Report form"
+    assert page.locator("#decision-status").inner_text() == "determined"
+    assert page.get_by_label("Project name").input_value() == HOSPITAL_NAME  # the form keeps its values
+    # The decision's own bilingual texts follow the switch (procedure next steps, notes).
+    assert "Prepare an EIA report form" in page.locator("#result").inner_text()
+    # And back.
+    page.get_by_role("button", name="切换到中文").click()
+    assert page.locator("#national-tier-label").inner_text() == "环境影响报告表"
+
+
+def test_broken_yaml_shows_the_error_naming_the_field(page: Any) -> None:
+    page.get_by_label("粘贴或上传 YAML").check()
+    page.get_by_label("项目 YAML").fill(BROKEN_YAML)
+    with page.expect_response(lambda r: r.url.endswith("/v1/screenings")) as info:
+        page.get_by_role("button", name="预审", exact=True).click()
+    assert info.value.status == 422
+    assert info.value.headers["content-type"].startswith("application/problem+json")
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    text = alert.inner_text()
+    assert "无法预审" in text
+    assert "字段 construction" in text
+    assert "第 2 行" in text
+    assert "neww" in text
+    assert "did you mean 'new'?" in text
+    assert page.get_by_label("项目 YAML").get_attribute("aria-invalid") == "true"
+    assert page.locator("#result").is_hidden()
+
+    # A fixed project clears the error.
+    page.get_by_label("项目 YAML").fill(BROKEN_YAML.replace("neww", "new"))
+    page.get_by_role("button", name="预审", exact=True).click()
+    page.wait_for_selector("#result:not([hidden])")
+    assert page.locator("#errors").is_hidden()
+
+
+def test_form_error_marks_the_quantity(page: Any) -> None:
+    """An error from a form submission is shown by its field: a quantity over its maximum."""
+    page.get_by_label("项目名称").fill("x")
+    page.get_by_label("国民经济行业代码（GB/T 4754-2017）").fill("8411")
+    page.get_by_role("button", name="添加一项用量").click()
+    page.locator(".quantity-row select").select_option("beds")
+    page.locator(".quantity-row input").fill("1e12")
+    page.get_by_role("button", name="预审", exact=True).click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "quantities.beds" in alert.inner_text()
+    assert page.locator(".quantity-row input").get_attribute("aria-invalid") == "true"
+
+
+def test_site_by_keyboard(page: Any) -> None:
+    """Without a mouse: type a coordinate, draw a polygon from typed vertices, undo one."""
+    coord = page.get_by_label("或输入经纬度（WGS84，经度, 纬度）")
+    coord.fill("120.15, 29.40")
+    coord.press("Enter")
+    assert page.locator("#site-summary").inner_text() == "点：120.15000, 29.40000"
+    page.get_by_label("面", exact=True).check()
+    for lonlat in ("120.16, 29.40", "120.16, 29.41"):
+        coord.fill(lonlat)
+        coord.press("Enter")
+    assert page.locator("#site-summary").inner_text() == "面：3 个顶点"
+    page.get_by_role("button", name="撤销").click()
+    assert "面：2 个顶点" in page.locator("#site-summary").inner_text()
+    coord.fill("abc")
+    coord.press("Enter")
+    assert coord.get_attribute("aria-invalid") == "true"
+    page.get_by_role("button", name="清除").click()
+    assert page.locator("#site-summary").inner_text().startswith("未选择场址")
