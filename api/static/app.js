@@ -295,10 +295,10 @@ const I18N = {
       not_assessed: "not assessed (no site given)",
     },
     procedures: {
-      approval: "approval",
-      online_filing: "online filing",
-      notification_commitment: "approval by notification and commitment",
-      none: "no EIA procedure",
+      approval: "Approval",
+      online_filing: "Online filing",
+      notification_commitment: "Approval by notification and commitment",
+      none: "No EIA procedure",
     },
     effects: {
       prohibited: "prohibited",
@@ -1079,12 +1079,13 @@ function zoneTable(rows, withShow) {
           h(
             "tr",
             { "data-layer": z.layer, "data-code": z.code },
-            h("td", {}, z.layer || ""),
-            h("td", {}, z.kind === "control_unit" && z.unit_class ? label("unit_classes", z.unit_class) : label("kinds", z.kind)),
-            h("td", {}, h("code", {}, z.code || "")),
-            h("td", {}, z.name || ""),
-            h("td", {}, label("relations", z.relation)),
-            h("td", { class: "num" }, z.distance_m != null ? Math.round(z.distance_m) : ""),
+            // data-label: on narrow screens each row is shown as a small card with these captions.
+            h("td", { "data-label": cols[0] }, z.layer || ""),
+            h("td", { "data-label": cols[1] }, z.kind === "control_unit" && z.unit_class ? label("unit_classes", z.unit_class) : label("kinds", z.kind)),
+            h("td", { "data-label": cols[2] }, h("code", {}, z.code || "")),
+            h("td", { "data-label": cols[3] }, z.name || ""),
+            h("td", { "data-label": cols[4] }, label("relations", z.relation)),
+            h("td", { class: "num", "data-label": cols[5] }, z.distance_m != null ? Math.round(z.distance_m) : ""),
             withShow ? h("td", {}, h("button", { type: "button", class: "secondary small", onclick: () => zoomToZone(z) }, t("zone_show"))) : null,
           ),
         ),
@@ -1287,8 +1288,14 @@ async function highlightHits(decision) {
 }
 
 function zoomToZone(z) {
-  const lyr = highlighted.get(`${z.layer}/${z.code}`);
-  if (lyr) map.fitBounds(lyr.getBounds(), { padding: [20, 20], maxZoom: 15 });
+  let lyr = highlighted.get(`${z.layer}/${z.code}`);
+  if (!lyr) {
+    // Not highlighted (the region boundary): look for it among the shapes already drawn.
+    state.zoneGroups.get(z.layer)?.eachLayer((l) => {
+      if (l.feature?.properties?.code === z.code) lyr = l;
+    });
+  }
+  if (lyr?.getBounds) map.fitBounds(lyr.getBounds(), { padding: [20, 20], maxZoom: 15 });
   $("#map").focus();
 }
 

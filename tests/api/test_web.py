@@ -278,9 +278,15 @@ def test_broken_yaml_shows_the_error_naming_the_field(page: Any) -> None:
     assert page.get_by_label("项目 YAML").get_attribute("aria-invalid") == "true"
     assert page.locator("#result").is_hidden()
 
-    # A fixed project clears the error.
+    # A fixed project clears the error; a site entered meanwhile is appended to the YAML as its location.
     page.get_by_label("项目 YAML").fill(BROKEN_YAML.replace("neww", "new"))
-    page.get_by_role("button", name="预审", exact=True).click()
+    coord = page.get_by_label("或输入经纬度（WGS84，经度, 纬度）")
+    coord.fill("120.15, 29.40")
+    coord.press("Enter")
+    with page.expect_request(lambda r: r.url.endswith("/v1/screenings")) as sent:
+        page.get_by_role("button", name="预审", exact=True).click()
+    assert sent.value.headers["content-type"] == "application/yaml"
+    assert sent.value.post_data.endswith('\nlocation: {"crs":"wgs84","point":[120.15,29.4]}\n')
     page.wait_for_selector("#result:not([hidden])")
     assert page.locator("#errors").is_hidden()
 
