@@ -8,12 +8,14 @@ so a change to these columns needs a new table or a hand-written ALTER until Ale
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, String, Text, create_engine, event, insert, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
@@ -74,7 +76,16 @@ class Records:
     engine: Engine
 
     def create_tables(self) -> None:
-        Base.metadata.create_all(self.engine)
+        """Create missing tables. Worker processes start together and race here on a fresh
+        database (check, then CREATE): the loser's CREATE fails, and its second look finds the table."""
+        for attempt in range(3):
+            try:
+                Base.metadata.create_all(self.engine)
+                return
+            except (OperationalError, ProgrammingError, IntegrityError):
+                if attempt == 2:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
 
     def add(self, record: ScreeningRecord) -> None:
         self.add_many([record])

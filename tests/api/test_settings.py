@@ -35,3 +35,30 @@ def test_plain_postgresql_url_means_psycopg3() -> None:
         assert engine.url.drivername == "postgresql+psycopg"
     finally:
         engine.dispose()
+
+
+def test_workers_racing_to_create_tables_both_succeed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from api.records import Records
+
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    stores = [Records(make_engine(url)) for _ in range(4)]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(stores))
+
+    def create(r: Records) -> None:
+        barrier.wait()
+        try:
+            r.create_tables()
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create, args=(r,)) for r in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in stores:
+        r.dispose()
+    assert errors == []
