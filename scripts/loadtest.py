@@ -185,6 +185,8 @@ def main() -> int:
             figures = asyncio.run(run_load(base, bodies, clients, seconds))
             # The clients share the machine with the server: say how much CPU they took.
             figures["client_cpu_s"] = round(time.process_time() - cpu0, 2)
+            if proc.poll() is not None:
+                raise SystemExit(f"the server exited during the run ({proc.returncode}); figures discarded")
         finally:
             proc.terminate()
             try:
