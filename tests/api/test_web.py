@@ -323,3 +323,91 @@ def test_site_by_keyboard(page: Any) -> None:
     assert coord.get_attribute("aria-invalid") == "true"
     page.get_by_role("button", name="清除").click()
     assert page.locator("#site-summary").inner_text().startswith("未选择场址")
+
+
+def _fulfil_with(page: Any, decision: dict[str, Any]) -> None:
+    """Answer the next screening with `decision` instead of the app's, to render shapes the app may not produce yet."""
+    record = {"id": "0" * 32, "created_at": "2026-01-01T00:00:00Z", "decision": decision, "versions": {}}
+    page.route(
+        "**/v1/screenings",
+        lambda route: route.fulfill(status=201, content_type="application/json", body=json.dumps(record)),
+    )
+
+
+def test_a_decision_without_the_optional_parts_renders(page: Any) -> None:
+    """No national_tier, admissibility, location or procedure: the page shows what there is."""
+    _fulfil_with(
+        page,
+        {
+            "schema": "envscreen/decision/v1",
+            "project": "最小决定",
+            "status": "needs_more_information",
+            "tier": None,
+            "tier_range": ["registration", "report_book"],
+            "missing": [{"fact": "quantities.beds", "items": [108], "clauses": ["item_108.report_book.1"]}],
+        },
+    )
+    page.get_by_label("项目名称").fill("最小决定")
+    page.get_by_role("button", name="预审", exact=True).click()
+    page.wait_for_selector("#result:not([hidden])")
+    assert page.locator("#tier-label").inner_text() == "尚不能确定"
+    assert page.locator("#national-tier-label").count() == 0
+    assert page.locator("#admissibility-status").count() == 0
+    text = page.locator("#result").inner_text()
+    assert "可能的类别：环境影响登记表 至 环境影响报告书" in text
+    assert "住院床位" in page.locator("#missing").inner_text()
+    assert "null" not in text and "undefined" not in text
+
+
+def test_admissibility_reasons_and_hits_render(page: Any) -> None:
+    """The decision shape the lead developer announced: prohibited, with the zone on each reason and the hits."""
+    zone = {"layer": "red_line", "kind": "ecological_red_line", "code": "HX-1", "name": "某生态保护红线"}
+    _fulfil_with(
+        page,
+        {
+            "schema": "envscreen/decision/v2",
+            "project": "红线内项目",
+            "status": "determined",
+            "tier": "registration",
+            "national_tier": "report_form",
+            "admissibility": {
+                "status": "prohibited",
+                "message_zh": "选址不符合准入要求。",
+                "message_en": "The site is not admissible.",
+                "reasons": [
+                    {
+                        "rule_id": "zoning.red_line.1",
+                        "effect": "prohibited",
+                        "dimension": "space_layout",
+                        "text": "生态保护红线内禁止开发性、生产性建设活动",
+                        "text_en": "No development or production in the ecological red line",
+                        "citation": "《某指导意见》第二条",
+                        "zone": zone,
+                    }
+                ],
+            },
+            "location": {
+                "hits": [{**zone, "relation": "inside", "distance_m": 0.0}],
+                "nearby": [{**zone, "code": "HX-2", "name": "另一红线", "relation": "nearby", "distance_m": 120.4}],
+                "buffer_m": 500.0,
+            },
+        },
+    )
+    page.get_by_label("项目名称").fill("红线内项目")
+    page.get_by_role("button", name="预审", exact=True).click()
+    page.wait_for_selector("#result:not([hidden])")
+    assert page.locator("#tier-label").inner_text() == "环境影响登记表"
+    assert page.locator("#national-tier-label").inner_text() == "环境影响报告表"
+    assert page.locator("#admissibility-status").inner_text() == "禁止准入"
+    reasons = page.locator(".reasons").inner_text()
+    assert "生态保护红线内禁止开发性、生产性建设活动" in reasons
+    assert "《某指导意见》第二条" in reasons and "HX-1" in reasons
+    hits, nearby = page.locator("table.zones").all()
+    assert hits.locator("tbody tr").count() == 1
+    assert hits.locator("tr[data-layer='red_line'][data-code='HX-1']").count() == 1
+    assert "生态保护红线" in hits.inner_text()
+    assert "120" in nearby.inner_text() and "附近" in nearby.inner_text()
+    page.get_by_role("button", name="Switch to English").click()
+    assert page.locator("#admissibility-status").inner_text() == "prohibited"
+    assert "No development or production in the ecological red line" in page.locator(".reasons").inner_text()
+    assert "The site is not admissible." in page.locator("#result").inner_text()
