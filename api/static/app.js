@@ -681,7 +681,8 @@ function layerColour(layer) {
 function featureTooltip(feature) {
   const p = feature.properties || {};
   const kind = p.kind === "control_unit" && p.unit_class ? label("unit_classes", p.unit_class) : label("kinds", p.kind);
-  return `${p.name || ""} · ${p.code || ""} · ${kind}`;
+  // An element, not a string: Leaflet would insert a string as HTML, and names come from layer files.
+  return h("span", {}, `${p.name || ""} · ${p.code || ""} · ${kind}`);
 }
 
 async function loadLayers() {
