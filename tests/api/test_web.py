@@ -162,6 +162,14 @@ def test_page_loads_in_chinese_with_the_layers_on_the_map(page: Any, zone_layers
     assert "环评准入预审" in page.title()
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.locator("h1").inner_text() == "envscreen 环评准入预审"
+    # Every control has a label (the quantity row added here too), so screen readers can name it.
+    page.get_by_role("button", name="添加一项用量").click()
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea')]
+            .filter((el) => el.type !== 'hidden' && !el.labels?.length && !el.getAttribute('aria-label'))
+            .map((el) => el.id || el.name || el.outerHTML)"""
+    )
+    assert unlabelled == []
     # No tile server: the only images the map may hold are Leaflet's own control icons.
     assert page.locator("#map img.leaflet-tile").count() == 0
     assert page.locator("#map .leaflet-control-scale-line").count() == 1
