@@ -7,11 +7,14 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ProjectError, did_you_mean
 from .vocabulary import Vocabulary
 from .yaml_source import YamlDoc, parse_yaml, read_yaml_file
+
+if TYPE_CHECKING:
+    from .site import Site
 
 _CODE = re.compile(r"^[0-9]{2,4}$")
 _FIELDS = {
@@ -28,7 +31,8 @@ _FIELDS = {
     "sensitive_areas": "kinds of sensitive area involved (第三条); [] for none",
     "touches_main_works": "false for a renovation or expansion not touching the main works (第四条)",
     "application_date": "date of application, YYYY-MM-DD",
-    "location": "site (optional; used by zoning checks)",
+    "location": "the site for zoning checks (optional): crs (wgs84 | cgcs2000 | gcj02) and one of point, line, "
+    "polygon, geometry, in [longitude, latitude]; address (free text)",
 }
 
 
@@ -53,6 +57,7 @@ class Project:
     description: str | None = None
     location: dict[str, Any] | None = None
     source: str | None = None
+    site: Site | None = None  # `location` read by site.py: geometry in WGS84 lon/lat
 
 
 def load_project(path: Path | str, vocab: Vocabulary) -> Project:
@@ -153,6 +158,7 @@ class _Validator:
             description=None if data.get("description") is None else self.text("description", data["description"]),
             location=self.location(data.get("location")),
             source=self.doc.source,
+            site=self.site(data.get("location")),
         )
 
     def text(self, key: str, value: Any) -> str:
@@ -306,3 +312,11 @@ class _Validator:
         if not isinstance(value, dict):
             raise self.fail(("location",), "project_wrong_type", "'location' must be a mapping")
         return dict(value)
+
+    def site(self, value: Any) -> Site | None:
+        if value is None:
+            return None
+        # Imported here: shapely costs a cold `envscreen check` of a project without a site.
+        from .site import parse_site
+
+        return parse_site(value, self.fail)
