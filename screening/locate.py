@@ -1,0 +1,236 @@
+"""Stage 2, locate: which zones a site lies in, touches or is near (docs/zones.md).
+
+All measures are in metres in the zone set's projected work CRS, never degrees. One spatial
+index query serves a whole batch (`locate_many`): re-screening every project of a province is
+one vectorised pass, not a loop of point-in-polygon tests.
+
+>>> loc = locate(site, zones, buffer_m=500)            # doctest: +SKIP
+>>> [(h.layer, h.code, h.relation) for h in loc.hits]  # doctest: +SKIP
+[('boundary', '330999', 'inside'), ('control_units', 'ZH33099920001', 'inside')]
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from .site import Site
+
+# The attribute columns every normalised zone layer carries, in ZoneHit's order.
+ATTRIBUTES = ("unit_class", "sensitive_area", "protection_class", "park_type")
+
+
+class Zones(Protocol):
+    """What locate reads of a zonelayers.ZoneSet (any object with these will do, e.g. in tests)."""
+
+    features: Any  # GeoDataFrame: layer, kind, code, name, *ATTRIBUTES, geometry (work CRS)
+    coverage: Mapping[str, BaseGeometry]
+    layers: Mapping[str, Any]
+
+    def to_work(self, geom_wgs84: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class ZoneHit:
+    """One zone in relation to the site. `relation`: inside | overlaps | boundary | nearby;
+    `overlap_share`: the share of the site's length (line) or area (polygon) inside the zone,
+    None for a point; `distance_m` 0 for a zone the site touches."""
+
+    layer: str
+    kind: str
+    code: str
+    name: str
+    relation: str
+    distance_m: float
+    overlap_share: float | None
+    unit_class: str | None = None
+    sensitive_area: str | None = None
+    protection_class: str | None = None
+    park_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a site stands on the zone layers. `covered[layer]` False means the layer does not
+    cover the whole site: the answer there is "not covered", never "no hit"."""
+
+    site: Site
+    hits: tuple[ZoneHit, ...]
+    nearby: tuple[ZoneHit, ...]
+    covered: dict[str, bool]
+    jurisdictions: tuple[str, ...]
+    buffer_m: float
+
+    def hits_of(self, kind: str) -> tuple[ZoneHit, ...]:
+        """The hits on layers of `kind`, e.g. `loc.hits_of("control_unit")`."""
+        return tuple(h for h in self.hits if h.kind == kind)
+
+
+def locate(site: Site, zones: Zones, buffer_m: float = 0.0) -> Location:
+    """Locate one site: the zones it intersects and those within `buffer_m` metres."""
+    return locate_many([site], zones, buffer_m)[0]
+
+
+def locate_many(sites: Iterable[Site], zones: Zones, buffer_m: float = 0.0) -> list[Location]:
+    """Locate many sites with one spatial index query; same result as `[locate(s) for s in sites]`."""
+    if not (isinstance(buffer_m, (int, float)) and math.isfinite(buffer_m) and buffer_m >= 0):
+        raise ValueError(f"buffer_m must be a finite number of metres >= 0, not {buffer_m!r}")
+    buffer_m = float(buffer_m)
+    sites = list(sites)
+    if not sites:
+        return []
+    index = _index(zones)
+    work = np.asarray(zones.to_work(np.array([s.geometry for s in sites], dtype=object)), dtype=object)
+    is_point = shapely.get_type_id(work) == 0
+
+    tree = zones.features.sindex
+    if buffer_m > 0:
+        si, zi = tree.query(work, predicate="dwithin", distance=buffer_m)
+    else:
+        si, zi = tree.query(work, predicate="intersects")
+    # One deterministic order for everything below: by site, then layer order, code, name.
+    order = np.lexsort((index.rank[zi], si))
+    si, zi = si[order], zi[order]
+    zg, sg = index.geometry[zi], work[si]
+    # The zone geometries are prepared: they go first in every predicate.
+    hit = shapely.intersects(zg, sg) if buffer_m > 0 else np.ones(len(si), dtype=bool)
+
+    h_si, h_zi, h_zg, h_sg = si[hit], zi[hit], zg[hit], sg[hit]
+    inside = shapely.contains(h_zg, h_sg)
+    point = is_point[h_si]
+    # A point that intersects but is not in the interior lies on the boundary; a line or
+    # polygon touches when only boundaries meet, and overlaps otherwise.
+    rest = ~inside & ~point
+    touches = np.zeros(len(h_si), dtype=bool)
+    touches[rest] = shapely.touches(h_zg[rest], h_sg[rest])
+    boundary = ~inside & (point | touches)
+    share = np.where(inside, 1.0, 0.0)
+    partial = rest & ~touches
+    if partial.any():
+        share[partial] = _share(h_zg[partial], h_sg[partial])
+    relation = np.where(inside, "inside", np.where(boundary, "boundary", "overlaps"))
+    hits = _hits(index, h_zi, relation.tolist(), None, np.where(point, np.nan, share))
+
+    near = ~hit
+    n_si, n_zi = si[near], zi[near]
+    distance = shapely.distance(zg[near], sg[near])
+    by_distance = np.lexsort((index.rank[n_zi], distance, n_si))
+    n_si, n_zi, distance = n_si[by_distance], n_zi[by_distance], distance[by_distance]
+    nearby = _hits(index, n_zi, None, distance, np.full(len(n_si), np.nan))
+
+    covered = np.column_stack(
+        [shapely.covers(cov, work) if cov is not None else np.zeros(len(work), dtype=bool) for cov in index.coverage]
+    ).tolist()
+
+    out: list[Location] = []
+    h_at = np.searchsorted(h_si, np.arange(len(sites) + 1)).tolist()
+    n_at = np.searchsorted(n_si, np.arange(len(sites) + 1)).tolist()
+    layer_ids = index.layer_ids
+    for i, site in enumerate(sites):
+        site_hits = tuple(hits[h_at[i] : h_at[i + 1]])
+        out.append(
+            Location(
+                site=site,
+                hits=site_hits,
+                nearby=tuple(nearby[n_at[i] : n_at[i + 1]]),
+                covered=dict(zip(layer_ids, covered[i], strict=True)),
+                jurisdictions=tuple(sorted({h.code for h in site_hits if h.kind == "admin_boundary"})),
+                buffer_m=buffer_m,
+            )
+        )
+    return out
+
+
+def _share(zones: np.ndarray, sites: np.ndarray) -> np.ndarray:
+    """Share of each site's length (lines) or area (polygons) inside its zone."""
+    part = shapely.intersection(zones, sites)
+    dim = shapely.get_dimensions(sites)
+    measure = np.where(dim == 1, shapely.length(part), shapely.area(part))
+    whole = np.where(dim == 1, shapely.length(sites), shapely.area(sites))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(whole > 0, measure / whole, 0.0)
+    return np.clip(share, 0.0, 1.0)
+
+
+def _hits(
+    index: _Index,
+    zi: np.ndarray,
+    relations: list[str] | None,
+    distance: np.ndarray | None,
+    share: np.ndarray,
+) -> list[ZoneHit]:
+    """ZoneHits for the pairs; the hits of points on the same zone are one shared object
+    (they are equal and frozen), which saves most of the object building of a large batch."""
+    attrs = index.attrs
+    shares = [None if math.isnan(s) else s for s in share.tolist()]
+    dists = [0.0] * len(zi) if distance is None else distance.tolist()
+    rels = ["nearby"] * len(zi) if relations is None else relations
+    cache: dict[tuple[int, str], ZoneHit] = {}
+    out: list[ZoneHit] = []
+    for z, rel, d, s in zip(zi.tolist(), rels, dists, shares, strict=True):
+        if s is None and d == 0.0:
+            key = (z, rel)
+            h = cache.get(key)
+            if h is None:
+                layer, kind, code, name, *extra = attrs[z]
+                h = cache[key] = ZoneHit(layer, kind, code, name, rel, 0.0, None, *extra)
+            out.append(h)
+        else:
+            layer, kind, code, name, *extra = attrs[z]
+            out.append(ZoneHit(layer, kind, code, name, rel, d, s, *extra))
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class _Index:
+    """What locate needs of a zone set, computed once per zone set."""
+
+    geometry: np.ndarray  # the features' geometries, prepared
+    rank: np.ndarray  # each feature's place in the deterministic order
+    attrs: list[tuple[Any, ...]]  # (layer, kind, code, name, *ATTRIBUTES) per feature
+    layer_ids: tuple[str, ...]
+    coverage: tuple[BaseGeometry | None, ...]
+
+
+_INDEXES: weakref.WeakKeyDictionary[Any, _Index] = weakref.WeakKeyDictionary()
+
+
+def _index(zones: Zones) -> _Index:
+    try:
+        found = _INDEXES.get(zones)
+    except TypeError:  # not weakly referenceable: build each time
+        found = None
+    if found is not None:
+        return found
+    frame = zones.features
+    geometry = np.asarray(frame.geometry.values, dtype=object)
+    shapely.prepare(geometry)
+    layer_ids = tuple(zones.layers)
+    layer_pos = {lid: i for i, lid in enumerate(layer_ids)}
+    columns = [_column(frame, c) for c in ("layer", "kind", "code", "name", *ATTRIBUTES)]
+    attrs = list(zip(*columns, strict=True)) if len(frame) else []
+    keys = [(layer_pos.get(a[0], len(layer_pos)), a[0] or "", a[2] or "", a[3] or "") for a in attrs]
+    rank = np.empty(len(attrs), dtype=np.int64)
+    rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+    coverage = tuple(zones.coverage.get(lid) for lid in layer_ids)
+    shapely.prepare(np.array([c for c in coverage if c is not None], dtype=object))
+    index = _Index(geometry, rank, attrs, layer_ids, coverage)
+    try:
+        _INDEXES[zones] = index
+    except TypeError:
+        pass
+    return index
+
+
+def _column(frame: Any, name: str) -> Sequence[str | None]:
+    """A text column as Python values, missing ones (None, NaN) as None."""
+    if name not in frame.columns:
+        return [None] * len(frame)
+    return [v if isinstance(v, str) else (None if v is None or v != v else str(v)) for v in frame[name].tolist()]
