@@ -62,6 +62,7 @@ class SiteChange:
     op: str  # inside | outside
     zones: tuple[str, ...]  # zone selectors, e.g. "kind=reform_area"
     text: str
+    text_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -218,24 +219,43 @@ def adjust_tier(
 
 
 def site_changes(results: Mapping[str, bool | None], entries: Sequence[Entry], facts: Facts) -> tuple[SiteChange, ...]:
-    """Zone facts whose flip alone would change an entry: "a site inside the reform area would
-    allow a one-tier downgrade", "a site outside the red line would lift this prohibition"."""
-    out: list[SiteChange] = []
+    """Moves of the site that alone would help the project: leaving the zone of a prohibition or
+    condition that holds, or entering the zone of an exemption, downgrade or commitment whose
+    project part holds and whose exclusions certainly do not."""
+    helpful_inside = ("exempt", "downgrade", "commitment")
+    excluded = {
+        "downgrade": [e for e in entries if e.effect == "downgrade_excluded"],
+        "commitment": [e for e in entries if e.effect == "commitment_excluded"],
+    }
+    out: dict[tuple[str, str, str], SiteChange] = {}
     for e in entries:
         r = results.get(e.id, evaluate(e.condition, facts))
-        if r is None:
-            continue
-        zone_leaves = [
-            leaf for leaf in leaves(e.condition) if isinstance(leaf, Cmp) and leaf.key.startswith(PREFIX["zones"])
-        ]
-        for leaf in zone_leaves:
-            if evaluate(leaf, facts) is not r:
+        if e.effect in ("prohibited", "restricted", "required") and r is True:
+            op = "outside"
+        elif e.effect in helpful_inside and r is False and evaluate(e.when, facts) is True:
+            if any(evaluate(x.when, facts) is not False for x in excluded.get(e.effect, [])):
                 continue
-            if evaluate(e.condition, facts, {leaf: not r}) is (not r):
-                inside = (leaf.op == "eq") == bool(leaf.value)
-                op = ("outside" if inside else "inside") if r else ("inside" if inside else "outside")
-                out.append(SiteChange(e.id, e.effect, op, (leaf.term or "",), e.text))
-    return tuple(out[:8])
+            op = "inside"
+        else:
+            continue
+        for leaf in leaves(e.applies):
+            if not isinstance(leaf, Cmp) or not leaf.key.startswith(PREFIX["zones"]) or leaf.op != "eq":
+                continue
+            if leaf.term and "admin_boundary" in leaf.term:
+                continue  # leaving the county is no advice
+            if evaluate(e.condition, facts, {leaf: op == "inside"}) is (op == "inside"):
+                key = (e.id, op, leaf.term or "")
+                out.setdefault(key, SiteChange(e.id, e.effect, op, (leaf.term or "",), e.text, e.text_en))
+    for e in entries:  # zones named in a prohibition's own condition (red line, water source)
+        if e.effect != "prohibited" or results.get(e.id, evaluate(e.condition, facts)) is not True:
+            continue
+        for leaf in leaves(e.when):
+            if isinstance(leaf, Cmp) and leaf.key.startswith(PREFIX["zones"]) and evaluate(leaf, facts) is True:
+                if evaluate(e.condition, facts, {leaf: False}) is False:
+                    inside_now = (leaf.op == "eq") == bool(leaf.value)
+                    key = (e.id, "outside" if inside_now else "inside", leaf.term or "")
+                    out.setdefault(key, SiteChange(e.id, e.effect, key[1], (leaf.term or "",), e.text, e.text_en))
+    return tuple(list(out.values())[:8])
 
 
 def _finding(e: Entry, certain: bool, facts: Facts, units: Mapping[str, str | None]) -> EntryFinding:

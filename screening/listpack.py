@@ -67,6 +67,7 @@ class Entry:
     text_en: str
     citation: str
     applies: Node  # where the entry applies (zone leaves); normal form
+    when: Node  # what of the project it reads; normal form
     condition: Node  # applies AND when; normal form
     source: str
     line: int | None
@@ -251,6 +252,7 @@ def _load_list(path: Path, vocab: Vocabulary, pack_id: str, prefix: str, tier_na
                 text_en=str(e.get("text_en") or ""),
                 citation=f"{document or prefix} {clause}".strip() + f"：{e['text']}",
                 applies=nnf(applies),
+                when=nnf(when),
                 condition=nnf(All((applies, when))),
                 source=str(path),
                 line=doc.line_of(at),

@@ -70,8 +70,8 @@ _L = {
         "src_map+declared": "图层与申报一致",
         "src_declared (map shows none)": "申报（图层未显示，按申报从严）",
         "site_changes": "选址变化的影响",
-        "inside": "位于",
-        "outside": "不位于",
+        "move_inside": "选址位于{zone}内",
+        "move_outside": "选址移出{zone}",
         "limit_local": "审批时限：{d} 个{k}",
         "day_working": "工作日",
         "day_calendar": "日",
@@ -138,8 +138,8 @@ _L = {
         "src_map+declared": "layers and declaration agree",
         "src_declared (map shows none)": "declared (layers show none; the declaration is kept)",
         "site_changes": "How the site changes the outcome",
-        "inside": "inside",
-        "outside": "outside",
+        "move_inside": "a site inside {zone}",
+        "move_outside": "a site outside {zone}",
         "limit_local": "decision time: {d} {k}",
         "day_working": "working days",
         "day_calendar": "days",
@@ -245,6 +245,8 @@ def evidence_text(e: Evidence | Change, vocab: Vocabulary, lang: str) -> str:
     unit = f" {e.unit}" if e.unit else ""
     if e.fact == "construction":
         threshold, unit = _term_label("construction_kinds", e.threshold, vocab, lang), ""
+        if e.op == "eq" and value == e.threshold:  # "建设性质 = 新建", not "= 新建 = 新建"
+            return f"{label} = {threshold}"
         value = _term_label("construction_kinds", value, vocab, lang) if value is not None else None
     elif e.fact == "industrial_building":
         return label if e.threshold else f"{L['not']}{label}"
@@ -341,6 +343,71 @@ def _lines(d: Decision, vocab: Vocabulary, lang: str, markdown: bool) -> list[st
     return out
 
 
+_ZONE_WORDS = {
+    "zh": {
+        "admin_boundary": "行政区",
+        "control_unit": "环境管控单元",
+        "ecological_red_line": "生态保护红线",
+        "sensitive_area": "环境敏感区",
+        "park": "园区",
+        "reform_area": "“区域环评+环境标准”改革区域",
+        "urban_built_up_area": "城镇建成区",
+        "priority": "优先保护",
+        "key": "重点管控",
+        "general": "一般管控",
+        "first": "一级保护区",
+        "second": "二级保护区",
+        "quasi": "准保护区",
+        "chemical": "化工",
+        "within": "周边{d:g}米",
+    },
+    "en": {
+        "admin_boundary": "the region",
+        "control_unit": "control unit",
+        "ecological_red_line": "the ecological red line",
+        "sensitive_area": "a sensitive area",
+        "park": "park",
+        "reform_area": "the reform area",
+        "urban_built_up_area": "the built-up area",
+        "priority": "priority-protection",
+        "key": "key-control",
+        "general": "general-control",
+        "first": "first-class zone",
+        "second": "second-class zone",
+        "quasi": "quasi-protection zone",
+        "chemical": "chemical",
+        "within": "within {d:g} m",
+    },
+}
+
+
+def zone_label(term: str, vocab: Vocabulary, lang: str) -> str:
+    """A zone selector in words: `kind=control_unit;unit_class=general` -> 一般管控环境管控单元."""
+    from .conditions import zone_selector
+
+    sel = zone_selector(term)
+    w = _ZONE_WORDS[lang]
+    kind = sel["kind"]
+    if kind == "sensitive_area" and sel.get("sensitive_area"):
+        base = _term_label("sensitive_areas", sel["sensitive_area"], vocab, lang)
+    else:
+        base = w.get(kind, kind)
+    parts = [w.get(str(sel[k]), str(sel[k])) for k in ("unit_class", "park_type") if k in sel]
+    text = ("".join(parts) + base) if lang == "zh" else " ".join([*parts, base])
+    if "protection_class" in sel:
+        pc = w.get(str(sel["protection_class"]), str(sel["protection_class"]))
+        text = f"{text}{pc}" if lang == "zh" else f"{text} ({pc})"
+    if "code" in sel:
+        text = f"{text} {sel['code']}"
+    if "within_m" in sel:
+        text = (
+            f"{text}（{w['within'].format(d=sel['within_m'])}）"
+            if lang == "zh"
+            else f"{text} ({w['within'].format(d=sel['within_m'])})"
+        )
+    return text
+
+
 def _zone_text(z: Any, lang: str) -> str:
     L = _L[lang]
     extra = [L["rel_" + z.relation]] if z.relation in ("inside", "overlaps", "boundary", "nearby") else []
@@ -410,7 +477,9 @@ def _local_lines(d: Decision, vocab: Vocabulary, lang: str, h: Any, b: str, mark
     if d.local and d.local.changes:
         out.append(h(L["site_changes"]))
         for c in d.local.changes:
-            out.append(f"{b}{L[c.op]} {', '.join(c.zones)} → [{c.rule_id}] {c.text}")
+            zones = ", ".join(zone_label(z, vocab, lang) for z in c.zones)
+            text = c.text_en if lang == "en" and c.text_en else c.text
+            out.append(f"{b}{L['move_' + c.op].format(zone=zones)} → [{c.rule_id}] {text}")
     return out
 
 
