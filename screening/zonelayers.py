@@ -553,13 +553,6 @@ class _Loader:
                     "keep one of the two",
                 )
             self.check_term("sensitive_area", fixed, (*path, "sensitive_area"))
-        elif kind == "sensitive_area" and "sensitive_area" not in attributes:
-            raise self.fail(
-                "zone_manifest_missing_key",
-                f"layer '{lid}' says neither which sensitive area nor where to read it",
-                path,
-                "add `sensitive_area: <vocabulary term>` or `attributes: {sensitive_area: COLUMN}`",
-            )
         return LayerSpec(
             id=lid,
             kind=kind,
@@ -602,11 +595,11 @@ class _Loader:
                 raise self.fail("zone_manifest_bad_value", f"attribute '{attr}' must name a column", (*where, attr))
         for attr in required:
             if attr not in attrs and not (attr == "sensitive_area" and "sensitive_area" in entry):
+                hint = f"add `{attr}: <column>` under attributes"
+                if attr == "sensitive_area":
+                    hint = "add `sensitive_area: <vocabulary term>` to the layer, or " + hint
                 raise self.fail(
-                    "zone_manifest_missing_key",
-                    f"a {kind} layer needs the attribute '{attr}'",
-                    where,
-                    f"add `{attr}: <column>` under attributes",
+                    "zone_manifest_missing_key", f"a {kind} layer needs the attribute '{attr}'", where, hint
                 )
         return dict(attrs)
 

@@ -258,6 +258,7 @@ def build(rng: np.random.Generator) -> dict[str, Any]:
         "towns": towns,
         "dev_zone": dev_zone,
         "reform": reform,
+        "reform_cut_y": cy_dev - 700,
         "chem_park": chem_park,
         "red_blocks": red_blocks,
         "reserve": reserve,
@@ -423,6 +424,19 @@ def main() -> None:
 
 
 # ----------------------------------------------------------------------- layers
+
+
+def north_part(park: BaseGeometry, lat: float) -> Polygon:
+    """The park's vertices north of `lat`, closed by a chord: built from the park's own vertices
+    so that the reform area lies exactly inside it after rounding."""
+    ring = np.asarray(largest(park).exterior.coords)[:-1]
+    north = ring[:, 1] >= lat
+    start = int(np.flatnonzero(north & ~np.roll(north, 1))[0])  # first northern vertex after a southern one
+    ring, north = np.roll(ring, -start, axis=0), np.roll(north, -start)
+    run = ring[: int(np.argmin(north))]  # the unbroken run of northern vertices
+    part = Polygon(run)
+    assert part.is_valid and part.difference(park).area < 1e-14, "the chord leaves the park"
+    return part
 
 
 def town_of(geom_ll: BaseGeometry, towns_ll: list[tuple[str, BaseGeometry]]) -> str:
@@ -614,7 +628,7 @@ def make_layers(w: dict[str, Any], drafts: list[UnitDraft], county_ll: BaseGeome
     chem_ll = key_units["化工园区产业集聚重点管控单元"]
     L["parks"].features.append(Feature({"YQBM": "P330999-01", "YQMC": "示例县化工园区", "YQLX": "化工园区"}, chem_ll))
     L["parks"].features.append(Feature({"YQBM": "P330999-02", "YQMC": "示例县经济开发区", "YQLX": "综合园区"}, dev_ll))
-    reform_ll = clean(shapely.intersection(on_grid(w["reform"]), dev_ll, grid_size=GRID), min_area=1e-10)
+    reform_ll = north_part(dev_ll, to_lonlat(Point(w["reform"].centroid.x, w["reform_cut_y"])).y)
     L["reform"].features.append(
         Feature({"code": f"GG{JURISDICTION}01", "name": "示例县经济开发区“区域环评+环境标准”改革区域"}, reform_ll)
     )
