@@ -147,10 +147,26 @@ const I18N = {
     effects: {
       prohibited: "禁止",
       conditional: "有条件",
+      required: "须满足",
+      restricted: "限制",
+      notice: "提示",
       exemption: "豁免",
       downgrade: "降级",
       commitment: "告知承诺",
+      commitment_excluded: "不适用告知承诺",
+      downgrade_excluded: "不适用降级",
     },
+    dimensions: {
+      space_layout: "空间布局约束",
+      emission_control: "污染物排放管控",
+      risk_prevention: "环境风险防控",
+      resource_efficiency: "资源利用效率",
+      quota: "总量控制",
+    },
+    may_apply: "可能适用（取决于缺少的信息）",
+    missing_terms: "例如：{terms}",
+    site_change_inside: "若场址位于{zones}内",
+    site_change_outside: "若场址不在{zones}内",
     relations: { inside: "位于内部", overlaps: "部分重叠", boundary: "在边界上", nearby: "附近" },
     kinds: {
       admin_boundary: "行政区",
@@ -303,10 +319,26 @@ const I18N = {
     effects: {
       prohibited: "prohibited",
       conditional: "conditional",
+      required: "required",
+      restricted: "restricted",
+      notice: "notice",
       exemption: "exemption",
       downgrade: "downgrade",
       commitment: "commitment",
+      commitment_excluded: "no notification-commitment",
+      downgrade_excluded: "no downgrade",
     },
+    dimensions: {
+      space_layout: "spatial layout",
+      emission_control: "emission control",
+      risk_prevention: "risk prevention",
+      resource_efficiency: "resource efficiency",
+      quota: "total quantity",
+    },
+    may_apply: "may apply (depends on missing facts)",
+    missing_terms: "e.g. {terms}",
+    site_change_inside: "if the site were inside {zones}",
+    site_change_outside: "if the site were outside {zones}",
     relations: { inside: "inside", overlaps: "overlaps", boundary: "on the boundary", nearby: "nearby" },
     kinds: {
       admin_boundary: "administrative area",
@@ -1041,6 +1073,7 @@ function factLabel(fact) {
   if (!fact) return "";
   const [head, term] = fact.split(".");
   if (term && state.vocab?.[head]?.[term]) return `${termLabel(head, term)} (${fact})`;
+  if (!term && TERM_SECTIONS.includes(head)) return `${t(`terms_${head}`)} (${fact})`;
   return fact;
 }
 
@@ -1053,6 +1086,21 @@ function formatValue(v) {
 function formatEvidence(e) {
   const op = label("ops", e.op);
   return [factLabel(e.fact), formatValue(e.value), op, formatValue(e.threshold), e.unit || ""].filter((x) => x !== "").join(" ");
+}
+
+/** "kind=sensitive_area;sensitive_area=nature_reserve" (a zone selector in local.changes) in words. */
+function zoneSelector(selector) {
+  const parts = String(selector)
+    .split(";")
+    .map((pair) => pair.split("="));
+  const words = parts.map(([key, value]) => {
+    if (key === "kind") return label("kinds", value);
+    if (key === "unit_class") return label("unit_classes", value);
+    if (key === "sensitive_area") return termLabel("sensitive_areas", value);
+    return `${key}=${value}`;
+  });
+  // The most specific part reads best on its own ("nature reserve" rather than "sensitive area · nature reserve").
+  return words.length > 1 ? words.slice(1).join(" · ") : words[0] || "";
 }
 
 function tierBadge(tier, kind) {
@@ -1101,11 +1149,19 @@ function reasonItem(r) {
   return h(
     "li",
     { class: `reason effect-${r.effect || "none"}` },
-    h("div", {}, r.effect ? h("span", { class: `pill effect-${r.effect}` }, label("effects", r.effect)) : null, " ", text || r.rule_id),
+    h(
+      "div",
+      {},
+      r.effect ? h("span", { class: `pill effect-${r.effect}` }, label("effects", r.effect)) : null,
+      r.dimension ? h("span", { class: "pill dimension" }, label("dimensions", r.dimension)) : null,
+      r.certain === false ? h("span", { class: "pill may-apply" }, t("may_apply")) : null,
+      " ",
+      text || r.rule_id,
+    ),
     r.citation ? h("div", { class: "citation" }, `${t("citation")}${t("colon")}${r.citation}`) : null,
     zones.length ? h("div", { class: "reason-zones" }, zones.map((z) => `${z.name || ""} (${z.layer || ""} ${z.code || ""})`).join("；")) : null,
     (r.evidence || []).length ? h("ul", { class: "evidence" }, r.evidence.map((e) => h("li", {}, formatEvidence(e)))) : null,
-    h("div", { class: "rule-id" }, h("code", {}, r.rule_id || ""), r.certain === false ? " ?" : ""),
+    h("div", { class: "rule-id" }, h("code", {}, r.rule_id || "")),
   );
 }
 
@@ -1185,7 +1241,14 @@ function renderResult(record) {
           "ul",
           { id: "missing" },
           missingAll.map((m) =>
-            h("li", {}, h("strong", {}, factLabel(m.fact)), " ", h("small", { class: "muted" }, t("missing_for", { what: [...(m.items || []).map((n) => t("item", { n })), ...(m.clauses || [])].join(", ") }))),
+            h(
+              "li",
+              {},
+              h("strong", {}, factLabel(m.fact)),
+              (m.terms || []).length ? ` ${t("missing_terms", { terms: m.terms.map((term) => termLabel(m.fact, term)).join("、") })}` : null,
+              " ",
+              h("small", { class: "muted" }, t("missing_for", { what: [...(m.items || []).map((n) => t("item", { n })), ...(m.clauses || [])].join(", ") })),
+            ),
           ),
         )
       : null,
@@ -1203,7 +1266,14 @@ function renderResult(record) {
       h("li", {}, `${factLabel(c.fact)} ${label("ops", c.op)} ${formatValue(c.threshold)} ${c.unit || ""} `, h("strong", {}, t("change_to", { tier: label("tiers", c.tier) })), h("small", { class: "muted" }, ` ${t("item", { n: c.item })}${t("colon")}${c.clause_text || ""}`)),
     ),
     ...(local?.changes || []).map((c) =>
-      h("li", {}, label("ops", c.op), " ", (c.zones || []).join(", "), " ", h("strong", {}, label("effects", c.effect)), c.text ? h("small", { class: "muted" }, ` ${c.text}`) : null),
+      h(
+        "li",
+        {},
+        t(c.op === "outside" ? "site_change_outside" : "site_change_inside", { zones: (c.zones || []).map(zoneSelector).join(" / ") }),
+        " → ",
+        h("strong", {}, label("effects", c.effect)),
+        c.text ? h("small", { class: "muted" }, ` ${c.text}`) : null,
+      ),
     ),
   ];
   const changes = section(t("changes"), changeItems.length ? h("ul", { id: "changes" }, changeItems) : null);
