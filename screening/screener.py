@@ -88,7 +88,7 @@ class Screener:
         packs in force when the project gives no application_date (the core never reads the clock)."""
         when = project.application_date or on
         location = None
-        site = getattr(project, "site", None)
+        site = project.site
         zones = self.zones if site is not None and self._zones_arg is not False else None
         if site is not None and zones is not None:
             from .locate import locate
@@ -114,7 +114,7 @@ class Screener:
             entries,
             facts,
             units,
-            has_site=getattr(project, "site", None) is not None,
+            has_site=project.site is not None,
             covered=covered,
             packs=packs,
         )
