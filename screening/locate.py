@@ -41,7 +41,8 @@ class Zones(Protocol):
 class ZoneHit:
     """One zone in relation to the site. `relation`: inside | overlaps | boundary | nearby;
     `overlap_share`: the share of the site's length (line) or area (polygon) inside the zone,
-    None for a point; `distance_m` 0 for a zone the site touches."""
+    None for a point; `distance_m` 0 for a zone the site touches. `boundary`: the site meets
+    the zone only on its edge (a point on it, a plot sharing an edge, a road along it)."""
 
     layer: str
     kind: str
@@ -88,64 +89,119 @@ def locate_many(sites: Iterable[Site], zones: Zones, buffer_m: float = 0.0) -> l
         return []
     index = _index(zones)
     work = np.asarray(zones.to_work(np.array([s.geometry for s in sites], dtype=object)), dtype=object)
-    is_point = shapely.get_type_id(work) == 0
+    pairs = _relate(work, index, zones.features.sindex, buffer_m)
 
-    tree = zones.features.sindex
-    if buffer_m > 0:
-        si, zi = tree.query(work, predicate="dwithin", distance=buffer_m)
-    else:
-        si, zi = tree.query(work, predicate="intersects")
-    # One deterministic order for everything below: by site, then layer order, code, name.
-    order = np.lexsort((index.rank[zi], si))
-    si, zi = si[order], zi[order]
-    zg, sg = index.geometry[zi], work[si]
-    # The zone geometries are prepared: they go first in every predicate.
-    hit = shapely.intersects(zg, sg) if buffer_m > 0 else np.ones(len(si), dtype=bool)
+    hit = pairs.relation != _NONE
+    h_si, h_zi = pairs.si[hit], pairs.zi[hit]
+    # One deterministic order: by site, then layer order, code, name.
+    order = np.lexsort((index.rank[h_zi], h_si))
+    h_si, h_zi = h_si[order], h_zi[order]
+    relation = _RELATIONS[pairs.relation[hit][order]].tolist()
+    hits = _hits(index, h_zi, relation, None, pairs.share[hit][order])
 
-    h_si, h_zi, h_zg, h_sg = si[hit], zi[hit], zg[hit], sg[hit]
-    inside = shapely.contains(h_zg, h_sg)
-    point = is_point[h_si]
-    # A point that intersects but is not in the interior lies on the boundary; a line or
-    # polygon touches when only boundaries meet, and overlaps otherwise.
-    rest = ~inside & ~point
-    touches = np.zeros(len(h_si), dtype=bool)
-    touches[rest] = shapely.touches(h_zg[rest], h_sg[rest])
-    boundary = ~inside & (point | touches)
-    share = np.where(inside, 1.0, 0.0)
-    partial = rest & ~touches
-    if partial.any():
-        share[partial] = _share(h_zg[partial], h_sg[partial])
-    relation = np.where(inside, "inside", np.where(boundary, "boundary", "overlaps"))
-    hits = _hits(index, h_zi, relation.tolist(), None, np.where(point, np.nan, share))
-
-    near = ~hit
-    n_si, n_zi = si[near], zi[near]
-    distance = shapely.distance(zg[near], sg[near])
-    by_distance = np.lexsort((index.rank[n_zi], distance, n_si))
-    n_si, n_zi, distance = n_si[by_distance], n_zi[by_distance], distance[by_distance]
+    n_si, n_zi, distance = pairs.si[~hit], pairs.zi[~hit], pairs.distance[~hit]
+    order = np.lexsort((index.rank[n_zi], distance, n_si))  # nearest first
+    n_si, n_zi, distance = n_si[order], n_zi[order], distance[order]
     nearby = _hits(index, n_zi, None, distance, np.full(len(n_si), np.nan))
 
-    covered = np.column_stack(
+    # Each site's coverage row; the few distinct rows are built once and copied.
+    covered_rows = np.column_stack(
         [shapely.covers(cov, work) if cov is not None else np.zeros(len(work), dtype=bool) for cov in index.coverage]
-    ).tolist()
+        or [np.zeros(len(work), dtype=bool)]
+    )
+    row_keys = np.packbits(covered_rows, axis=1).tobytes()
+    width = (covered_rows.shape[1] + 7) // 8
+    templates: dict[bytes, dict[str, bool]] = {}
+
+    jurisdictions: dict[int, set[str]] = {}
+    for i, h in zip(h_si.tolist(), hits, strict=True):
+        if h.kind == "admin_boundary":
+            jurisdictions.setdefault(i, set()).add(h.code)
 
     out: list[Location] = []
     h_at = np.searchsorted(h_si, np.arange(len(sites) + 1)).tolist()
     n_at = np.searchsorted(n_si, np.arange(len(sites) + 1)).tolist()
     layer_ids = index.layer_ids
     for i, site in enumerate(sites):
-        site_hits = tuple(hits[h_at[i] : h_at[i + 1]])
+        key = row_keys[i * width : (i + 1) * width]
+        template = templates.get(key)
+        if template is None:
+            template = templates[key] = dict(zip(layer_ids, covered_rows[i].tolist(), strict=True))
+        codes = jurisdictions.get(i)
         out.append(
             Location(
-                site=site,
-                hits=site_hits,
-                nearby=tuple(nearby[n_at[i] : n_at[i + 1]]),
-                covered=dict(zip(layer_ids, covered[i], strict=True)),
-                jurisdictions=tuple(sorted({h.code for h in site_hits if h.kind == "admin_boundary"})),
-                buffer_m=buffer_m,
+                site,
+                tuple(hits[h_at[i] : h_at[i + 1]]),
+                tuple(nearby[n_at[i] : n_at[i + 1]]),
+                template.copy(),
+                tuple(sorted(codes)) if codes else (),
+                buffer_m,
             )
         )
     return out
+
+
+# Relation codes while vectorised; _RELATIONS[code] is the name.
+_NONE, _INSIDE, _OVERLAPS, _BOUNDARY, _NEARBY = range(5)
+_RELATIONS = np.array(["", "inside", "overlaps", "boundary", "nearby"], dtype=object)
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    si: np.ndarray  # site index
+    zi: np.ndarray  # zone (feature) index
+    relation: np.ndarray  # _NONE for a zone within the buffer that the site does not touch
+    share: np.ndarray  # overlap share, NaN for points
+    distance: np.ndarray  # 0 for a hit
+
+
+def _relate(work: np.ndarray, index: _Index, tree: Any, buffer_m: float) -> _Pairs:
+    """Every site/zone pair within `buffer_m`, with its relation, share and distance.
+
+    The index is asked for bounding-box candidates only and the predicates are evaluated here
+    with the zone geometries prepared (first argument): a prepared polygon answers a
+    point-in-polygon test from its own index, where the index's own predicate pass would walk
+    every edge of the polygon for every point. This is what keeps a batch close to a bare sjoin."""
+    if buffer_m > 0:
+        b = shapely.bounds(work)
+        si, zi = tree.query(shapely.box(b[:, 0] - buffer_m, b[:, 1] - buffer_m, b[:, 2] + buffer_m, b[:, 3] + buffer_m))
+    else:
+        si, zi = tree.query(work)
+    zg, sg = index.geometry[zi], work[si]
+    n = len(si)
+    relation = np.full(n, _NONE, dtype=np.int8)
+    share = np.full(n, np.nan)
+    is_point = shapely.get_type_id(sg) == 0
+
+    p = np.flatnonzero(is_point)
+    inside = shapely.contains(zg[p], sg[p])
+    relation[p[inside]] = _INSIDE
+    q = p[~inside]
+    # A point that is not in a zone's interior but intersects it lies on its boundary.
+    relation[q[shapely.intersects(zg[q], sg[q])]] = _BOUNDARY
+
+    o = np.flatnonzero(~is_point)
+    o = o[shapely.intersects(zg[o], sg[o])]
+    inside = shapely.contains(zg[o], sg[o])
+    relation[o[inside]] = _INSIDE
+    share[o[inside]] = 1.0
+    r = o[~inside]
+    # A line or polygon whose intersection has no length or area only touches the zone (their
+    # boundaries meet); otherwise it overlaps. One overlay gives both the relation and the share.
+    # A line covered by the zone but not in it runs along its edge: boundary, with its share.
+    share[r] = _share(zg[r], sg[r])
+    relation[r] = np.where((share[r] > 0) & (share[r] < 1), _OVERLAPS, _BOUNDARY)
+
+    distance = np.zeros(n)
+    if buffer_m > 0:
+        m = np.flatnonzero(relation == _NONE)
+        m = m[shapely.dwithin(zg[m], sg[m], buffer_m)]
+        distance[m] = shapely.distance(zg[m], sg[m])
+        keep = relation != _NONE
+        keep[m] = True
+    else:
+        keep = relation != _NONE
+    return _Pairs(si[keep], zi[keep], relation[keep], share[keep], distance[keep])
 
 
 def _share(zones: np.ndarray, sites: np.ndarray) -> np.ndarray:
@@ -162,7 +218,7 @@ def _share(zones: np.ndarray, sites: np.ndarray) -> np.ndarray:
 def _hits(
     index: _Index,
     zi: np.ndarray,
-    relations: list[str] | None,
+    relations: list[Any] | None,
     distance: np.ndarray | None,
     share: np.ndarray,
 ) -> list[ZoneHit]:

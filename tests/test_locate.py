@@ -158,7 +158,8 @@ def test_line_and_polygon_touching_a_zone_are_on_its_boundary() -> None:
         "line": (LineString([(-5, 5), (0, 5)]), "boundary", 0.0),
         "polygon": (box(-5, 0, 0, 10), "boundary", 0.0),
         "inner": (box(1, 1, 2, 2), "inside", 1.0),
-        "along": (LineString([(0, 2), (0, 8)]), "boundary", 0.0),
+        "along": (LineString([(0, 2), (0, 8)]), "boundary", 1.0),  # runs along the edge: all of it on it
+        "partly along": (LineString([(0, 2), (0, 8), (-6, 8)]), "overlaps", 0.5),
         "half": (box(-5, 0, 5, 10), "overlaps", 0.5),
     }
     for label, (geom, relation, share) in cases.items():
