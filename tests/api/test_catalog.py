@@ -92,3 +92,10 @@ def test_openapi_documents_every_endpoint_with_examples(client: httpx.Client) ->
 def test_static_mount_does_not_shadow_the_api(client: httpx.Client) -> None:
     assert client.get("/healthz").headers["content-type"] == "application/json"
     assert client.get("/v1/rule-packs").status_code == 200
+
+
+def test_root_serves_the_web_page(client: httpx.Client) -> None:
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "<html" in r.text.lower()
