@@ -230,7 +230,7 @@ def site_changes(results: Mapping[str, bool | None], entries: Sequence[Entry], f
     out: dict[tuple[str, str, str], SiteChange] = {}
     for e in entries:
         r = results.get(e.id, evaluate(e.condition, facts))
-        if e.effect in ("prohibited", "restricted", "required") and r is True:
+        if e.effect in ("prohibited", "restricted") and r is True:
             op = "outside"
         elif e.effect in helpful_inside and r is False and evaluate(e.when, facts) is True:
             if any(evaluate(x.when, facts) is not False for x in excluded.get(e.effect, [])):

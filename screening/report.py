@@ -284,7 +284,8 @@ def _lines(d: Decision, vocab: Vocabulary, lang: str, markdown: bool) -> list[st
         )
     local = d.local
     if local and local.national_tier and local.national_tier != d.tier:
-        out.append(f"{L['national']}: {tier_label(local.national_tier, lang)}; {L['final_note']}: {d.tier}")
+        final = tier_label(d.tier, lang) if d.tier else "—"
+        out.append(f"{L['national']}: {tier_label(local.national_tier, lang)}; {L['final_note']}: {final}")
     if local and local.procedure and local.final_tier:
         if local.procedure == "approval" and local.time_limit_days and local.day_kind != "calendar":
             limit = L["limit_local"].format(d=local.time_limit_days, k=L["day_" + local.day_kind])

@@ -40,6 +40,14 @@ def test_example(screener: Screener, path: Path) -> None:
         assert rule_id in {f.rule_id for f in decision.findings}
     for fact in want.get("missing", []):
         assert fact in {m.fact for m in decision.missing}
+    if "admissibility" in want:
+        assert decision.admissibility is not None and decision.local is not None
+        assert decision.admissibility.status == want["admissibility"]
+        assert decision.national_tier == want["national_tier"]
+        assert {r.rule_id for r in decision.admissibility.reasons if r.certain} >= set(want.get("reasons", []))
+        assert {f.rule_id for f in decision.local.instruments if f.certain} >= set(want.get("instruments", []))
+        if "procedure" in want:
+            assert decision.local.procedure == want["procedure"]
 
     data = json.dumps(decision_to_dict(decision), ensure_ascii=False, indent=2, default=str) + "\n"
     text = render_text(decision, screener.vocabulary, "zh")
