@@ -81,10 +81,13 @@ def render_map(
     margin = max(margin, 0.15 * span)
     window = box(xmin - margin, ymin - margin, xmax + margin, ymax + margin)
 
-    rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
+    rc: dict[str, Any] = {
+        "font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
+        "axes.unicode_minus": False,
+    }
     import matplotlib
 
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc):  # type: ignore[arg-type]
         fig = Figure(figsize=(size_px[0] / DPI, size_px[1] / DPI), dpi=DPI)
         FigureCanvasAgg(fig)
         ax = fig.add_axes((0.02, 0.02, 0.70, 0.90))
