@@ -1,0 +1,172 @@
+"""Whole screenings on the bundled sample region: moving a site across a unit boundary, into a
+buffer or out of the layers' coverage changes the answer as it should."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from screening.project import project_from_data
+from screening.screener import Screener
+
+from .conftest import ROOT
+
+POINTS = {
+    p["id"]: p["point"]
+    for p in yaml.safe_load((ROOT / "zones/sample-county/reference-points.yaml").read_text(encoding="utf-8"))["points"]
+}
+ON = dt.date(2025, 9, 1)
+QUIET = {  # every quantity a sample-county entry reads, declared 0: only the site decides
+    q: 0
+    for q in (
+        "vocs_t_per_year",
+        "so2_t_per_year",
+        "nox_t_per_year",
+        "cod_t_per_year",
+        "ammonia_nitrogen_t_per_year",
+        "coal_oil_boiler_t_per_hour",
+        "industrial_wastewater_discharge_m3_per_day",
+    )
+}
+
+
+def _screen(screener: Screener, site: dict[str, Any] | None, **fields: Any):  # type: ignore[no-untyped-def]
+    data: dict[str, Any] = {"name": "p", "construction": "new", "processes": [], "features": [], **fields}
+    data["quantities"] = {**QUIET, **fields.get("quantities", {})}
+    if site is not None:
+        data["location"] = site
+    return screener.screen(project_from_data(data, screener.vocabulary), on=ON)
+
+
+def point(name: str) -> dict[str, Any]:
+    return {"crs": "wgs84", "point": POINTS[name]}
+
+
+def test_chemical_plant_moved_into_the_chemical_park_is_no_longer_prohibited(screener: Screener) -> None:
+    fields = {"industry_codes": ["2661"], "processes": ["chemical_reaction"], "industrial_building": True}
+    outside = _screen(screener, point("general_remote"), **fields)
+    inside = _screen(screener, point("chemical_park"), **fields)
+    assert outside.admissibility.status == "prohibited"
+    assert {"region.space.1", "class.general.1"} <= {r.rule_id for r in outside.admissibility.reasons}
+    assert inside.admissibility.status == "conditional"
+    assert "region.space.1" not in {r.rule_id for r in inside.admissibility.reasons}
+    assert outside.tier == inside.tier == "report_book"
+
+
+def test_point_on_a_shared_unit_boundary_is_in_both_units(screener: Screener) -> None:
+    d = _screen(screener, point("unit_boundary"), industry_codes=["8411"], project_types=["hospital"])
+    units = sorted(h["code"] for h in d.location["hits"] if h["kind"] == "control_unit")
+    assert units == ["ZH33099930001", "ZH33099930003"]
+    assert {h["relation"] for h in d.location["hits"] if h["kind"] == "control_unit"} == {"boundary"}
+
+
+def test_buffer_condition_follows_the_distance(screener: Screener) -> None:
+    fields = {"industry_codes": ["3411"], "features": ["discharges_pollutants"], "industrial_building": True}
+    near = _screen(screener, point("near_residential_300m"), **fields)
+    far = _screen(screener, point("general_remote"), **fields)
+    assert "class.general.2" in {r.rule_id for r in near.admissibility.reasons}
+    zone = next(r for r in near.admissibility.reasons if r.rule_id == "class.general.2").zones
+    assert any(z.kind == "sensitive_area" and 250 < z.distance_m < 350 for z in zone)
+    assert "class.general.2" not in {r.rule_id for r in far.admissibility.reasons}
+
+
+def test_unit_class_across_a_boundary_changes_the_answer(screener: Screener) -> None:
+    fields = {"industry_codes": ["3411"], "industrial_building": True}
+    priority = _screen(screener, point("important_wetland"), **fields)
+    general = _screen(screener, point("general_remote"), **fields)
+    assert priority.admissibility.status == "prohibited"
+    assert "class.priority.1" in {r.rule_id for r in priority.admissibility.reasons}
+    assert general.admissibility.status != "prohibited"
+
+
+def test_site_outside_every_layer_is_not_covered(screener: Screener) -> None:
+    d = _screen(screener, point("outside_county"), industry_codes=["8411"], project_types=["hospital"])
+    assert d.admissibility.status == "needs_manual_review"
+    assert "覆盖范围" in d.admissibility.message_zh
+    assert d.location["jurisdictions"] == []
+    assert d.rule_packs == (
+        {"id": "zoning-national", "version": "2025.1", "jurisdiction": "CN", "effective_from": "2019-11-01"},
+    )
+
+
+def test_without_a_site_admissibility_is_not_assessed(screener: Screener) -> None:
+    d = _screen(screener, None, industry_codes=["8411"], project_types=["hospital"], quantities={"beds": 300})
+    assert d.admissibility.status == "not_assessed"
+    assert d.tier == d.national_tier == "report_form"
+    assert d.location is None
+
+
+def test_application_date_picks_the_packs_in_force(screener: Screener) -> None:
+    fields = {"industry_codes": ["8411"], "project_types": ["hospital"], "quantities": {"beds": 300}}
+    before = _screen(screener, point("reform_area"), application_date="2025-06-30", **fields)
+    after = _screen(screener, point("reform_area"), application_date="2025-07-01", **fields)
+    assert [p["id"] for p in before.rule_packs] == ["zoning-national"]
+    assert before.tier == "report_form"  # the county's reform-area downgrade is not yet in force
+    assert after.tier == "registration" and after.national_tier == "report_form"
+
+
+def test_map_derived_sensitive_area_raises_the_directory_tier(screener: Screener) -> None:
+    """Item 161: a 330 kV line that crosses a residential area is 涉及环境敏感区 → report book."""
+    town = POINTS["county_seat_residential"]
+    line = {"crs": "wgs84", "line": [[town[0] - 0.01, town[1]], [town[0] + 0.01, town[1]]]}
+    away = {
+        "crs": "wgs84",
+        "line": [[p[0] - 0.002, p[1]] for p in (POINTS["general_remote"],)]
+        + [[POINTS["general_remote"][0] + 0.002, POINTS["general_remote"][1]]],
+    }
+    fields = {
+        "project_types": ["power_transmission_substation"],
+        "quantities": {"voltage_kv": 330},
+        "sensitive_areas": [],
+    }
+    crossing = _screen(screener, line, **fields)
+    clear = _screen(screener, away, **fields)
+    assert crossing.national_tier == "report_book"
+    assert crossing.sensitive_area_sources["residential_area"] == "map"
+    assert clear.national_tier == "report_form"
+
+
+def test_declared_sensitive_area_is_kept_where_the_map_shows_none(screener: Screener) -> None:
+    fields = {
+        "project_types": ["power_transmission_substation"],
+        "quantities": {"voltage_kv": 330},
+        "sensitive_areas": ["residential_area"],
+    }
+    d = _screen(screener, point("general_remote"), **fields)
+    assert d.national_tier == "report_book"
+    assert d.sensitive_area_sources["residential_area"] == "declared (map shows none)"
+
+
+def test_gcj02_site_lands_where_its_wgs84_twin_does(screener: Screener) -> None:
+    fields = {"industry_codes": ["8411"], "project_types": ["hospital"]}
+    wgs = _screen(screener, point("chemical_park"), **fields)
+    gcj = _screen(screener, {"crs": "gcj02", "point": [120.036552, 29.237782]}, **fields)
+    codes = lambda d: sorted(h["code"] for h in d.location["hits"])  # noqa: E731
+    assert codes(wgs) == codes(gcj)
+
+
+def test_check_writes_a_map(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from screening.cli import app
+
+    out = tmp_path / "site.png"
+    example = ROOT / "examples" / "site-hospital-in-reform-area.yaml"
+    result = CliRunner().invoke(app, ["check", str(example), "--map", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("name", ["site-hospital-in-reform-area", "site-road-through-red-line"])
+def test_json_carries_site_and_versions(screener: Screener, name: str) -> None:
+    from screening.project import load_project
+    from screening.report import decision_to_dict
+
+    d = decision_to_dict(screener.screen(load_project(ROOT / "examples" / f"{name}.yaml", screener.vocabulary)))
+    assert d["location"]["site"]["geometry"]["type"] in ("Polygon", "LineString")
+    assert d["zone_layers"]["control_units"] == "2025.1"
+    assert d["screened_on"] == "2025-09-01"
