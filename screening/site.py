@@ -266,7 +266,8 @@ class _Parser:
             )
         kind = value.get("type")
         if kind not in _GEOJSON_KINDS:
-            hint = did_you_mean(str(kind), _GEOJSON_KINDS) or f"type is one of: {', '.join(_GEOJSON_KINDS)}"
+            close = did_you_mean(str(kind), _GEOJSON_KINDS) if kind != "MultiPoint" else None
+            hint = f"{close + ' ' if close else ''}type is one of: {', '.join(_GEOJSON_KINDS)}"
             raise self.error((*rel, "type"), "site_bad_geometry", f"unsupported geometry type '{kind}'", hint)
         extra = [k for k in value if k not in ("type", "coordinates")]
         if extra:
