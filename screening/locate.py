@@ -100,7 +100,8 @@ def locate_many(sites: Iterable[Site], zones: Zones, buffer_m: float = 0.0) -> l
     hits = _hits(index, h_zi, relation, None, pairs.share[hit][order])
 
     n_si, n_zi, distance = pairs.si[~hit], pairs.zi[~hit], pairs.distance[~hit]
-    order = np.lexsort((index.rank[n_zi], distance, n_si))  # nearest first
+    # Nearest first; distances equal to the millimetre go in layer and code order.
+    order = np.lexsort((index.rank[n_zi], np.floor(distance * 1000), n_si))
     n_si, n_zi, distance = n_si[order], n_zi[order], distance[order]
     nearby = _hits(index, n_zi, None, distance, np.full(len(n_si), np.nan))
 
