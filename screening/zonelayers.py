@@ -435,7 +435,12 @@ class _Loader:
         self.check_keys(data, ("region", "layers"), ("region", "layers"), (), "the manifest")
         region = self.region(data["region"])
         if not isinstance(data["layers"], list) or not data["layers"]:
-            raise self.fail("zone_manifest_malformed", "'layers' must be a non-empty list", ("layers",))
+            raise self.fail(
+                "zone_manifest_malformed",
+                "'layers' must be a non-empty list",
+                ("layers",),
+                "list the layers as `- id: ...`",
+            )
         specs: list[LayerSpec] = []
         seen: set[str] = set()
         for i, entry in enumerate(data["layers"]):
@@ -479,7 +484,12 @@ class _Loader:
             )
         illustrative = data.get("illustrative", False)
         if not isinstance(illustrative, bool):
-            raise self.fail("zone_manifest_bad_value", "'illustrative' must be true or false", (*path, "illustrative"))
+            raise self.fail(
+                "zone_manifest_bad_value",
+                "'illustrative' must be true or false",
+                (*path, "illustrative"),
+                "true for invented or demo data, false for an authority's layers",
+            )
         return Region(
             id=self.text(data, "id", path),
             name_zh=self.text(data, "name_zh", path),
@@ -592,7 +602,12 @@ class _Loader:
                     did_you_mean(str(attr), allowed) or f"attributes of {kind}: {', '.join(allowed)}",
                 )
             if not isinstance(column, str) or not column:
-                raise self.fail("zone_manifest_bad_value", f"attribute '{attr}' must name a column", (*where, attr))
+                raise self.fail(
+                    "zone_manifest_bad_value",
+                    f"attribute '{attr}' must name a column",
+                    (*where, attr),
+                    f"e.g. {attr}: {attr.upper()} (the column in the layer's file)",
+                )
         for attr in required:
             if attr not in attrs and not (attr == "sensitive_area" and "sensitive_area" in entry):
                 hint = f"add `{attr}: <column>` under attributes"
@@ -609,7 +624,12 @@ class _Loader:
         raw = entry.get("values") or {}
         where = (*path, "values")
         if not isinstance(raw, dict):
-            raise self.fail("zone_manifest_malformed", "'values' must map attributes to {raw value: term}", where)
+            raise self.fail(
+                "zone_manifest_malformed",
+                "'values' must map attributes to {raw value: term}",
+                where,
+                'e.g. values: {unit_class: {"1": priority, "2": key, "3": general}}',
+            )
         out: dict[str, dict[str, str]] = {}
         for attr, mapping in raw.items():
             if attr not in _MAPPED or attr not in attributes:
@@ -621,7 +641,12 @@ class _Loader:
                     or f"values map one of the layer's attributes: {', '.join(a for a in attributes if a in _MAPPED)}",
                 )
             if not isinstance(mapping, dict):
-                raise self.fail("zone_manifest_malformed", f"values of '{attr}' must be a mapping", (*where, attr))
+                raise self.fail(
+                    "zone_manifest_malformed",
+                    f"values of '{attr}' must be a mapping",
+                    (*where, attr),
+                    "map each raw value in the file to a term: {raw: term, ...}",
+                )
             for key, term in mapping.items():
                 self.check_term(attr, term, (*where, attr, key))
             out[attr] = {str(k): str(v) for k, v in mapping.items()}
@@ -779,7 +804,7 @@ class _Loader:
                 f"has {int(counts[i]):,} vertices (at most {MAX_FEATURE_VERTICES:,})",
                 "simplify the layer (e.g. to 1 m) before loading it",
             )
-        projected = raw.geometry.to_crs(work).values
+        projected = shapely.force_2d(raw.geometry.to_crs(work).values)  # heights play no part in zoning
         valid = shapely.is_valid(projected)
         for k in np.flatnonzero(~valid):
             projected[k] = self.repair(spec, int(k), projected[k], bad)
