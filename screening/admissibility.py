@@ -229,7 +229,7 @@ def site_changes(results: Mapping[str, bool | None], entries: Sequence[Entry], f
     }
     out: dict[tuple[str, str, str], SiteChange] = {}
     for e in entries:
-        r = results.get(e.id, evaluate(e.condition, facts))
+        r = results.get(e.id, False)  # an entry not evaluated had an `applies` part that fails here
         if e.effect in ("prohibited", "restricted") and r is True:
             op = "outside"
         elif e.effect in helpful_inside and r is False and evaluate(e.when, facts) is True:
@@ -247,7 +247,7 @@ def site_changes(results: Mapping[str, bool | None], entries: Sequence[Entry], f
                 key = (e.id, op, leaf.term or "")
                 out.setdefault(key, SiteChange(e.id, e.effect, op, (leaf.term or "",), e.text, e.text_en))
     for e in entries:  # zones named in a prohibition's own condition (red line, water source)
-        if e.effect != "prohibited" or results.get(e.id, evaluate(e.condition, facts)) is not True:
+        if e.effect != "prohibited" or results.get(e.id) is not True:
             continue
         for leaf in leaves(e.when):
             if isinstance(leaf, Cmp) and leaf.key.startswith(PREFIX["zones"]) and evaluate(leaf, facts) is True:

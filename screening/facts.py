@@ -81,8 +81,8 @@ class Facts(Mapping[str, Any]):
     def wire(self, key: str) -> tuple[float, float]:
         """A fact as the list engine reads it: its lowest and highest possible value. Flags are
         0/1, `k_construction:new` is the flag "the construction kind is new"."""
-        if key.startswith(CONSTRUCTION_KEY + ":"):
-            v = float(self.project.construction == key.partition(":")[2])
+        if key.startswith(CONSTRUCTION_KEY + ":"):  # one kind, or several: "k_construction:expansion|new"
+            v = float(self.project.construction in key.partition(":")[2].split("|"))
             return v, v
         v = self.get(key, _ABSENT)
         if v is _ABSENT:

@@ -69,12 +69,16 @@ def dnf(node: Node) -> list[tuple[Node, ...]]:
 
 
 def _code_set(node: AnyOf) -> Cmp | None:
-    """`any` of industry codes as one fact, "the project lies within one of these codes":
-    a list of 35 manufacturing divisions stays one literal instead of 35 alternatives."""
+    """`any` of industry codes as one fact, "the project lies within one of these codes" (a
+    list of 35 manufacturing divisions stays one literal instead of 35 alternatives); `any` of
+    construction kinds likewise."""
     kids = node.children
-    if len(kids) < 2 or not all(
-        isinstance(c, Cmp) and c.section == "industry_codes" and c.op == "eq" and c.value is True for c in kids
-    ):
+    if len(kids) < 2 or not all(isinstance(c, Cmp) and c.op == "eq" for c in kids):
+        return None
+    if all(isinstance(c, Cmp) and c.key == CONSTRUCTION_KEY for c in kids):  # 新建、扩建: one flag
+        kinds = "|".join(sorted(str(c.value) for c in kids if isinstance(c, Cmp)))
+        return Cmp(f"{CONSTRUCTION_KEY}:{kinds}", "eq", True, "construction", kinds)
+    if not all(isinstance(c, Cmp) and c.section == "industry_codes" and c.value is True for c in kids):
         return None
     term = "|".join(sorted(str(c.term) for c in kids if isinstance(c, Cmp)))
     return Cmp(PREFIX["industry_codes"] + term, "eq", True, "industry_codes", term)
@@ -86,6 +90,8 @@ def literal(leaf: Node) -> Literal:
     if isinstance(leaf, Manual):
         return Literal("m_" + leaf.text, "gte", 1.0)  # a manual check is a flag nobody sets: unknown
     assert isinstance(leaf, Cmp)
+    if leaf.key.startswith(CONSTRUCTION_KEY + ":"):  # a set of kinds (_code_set)
+        return Literal(leaf.key, "gte", 1.0)
     if leaf.key == CONSTRUCTION_KEY:
         return Literal(
             f"{CONSTRUCTION_KEY}:{leaf.value}", "gte" if leaf.op == "eq" else "lte", 1.0 if leaf.op == "eq" else 0.0

@@ -1,8 +1,9 @@
 """Benchmark envscreen against raw durable-rules, measured in the same run.
 
 Reports: in-process screenings per second over a mixed corpus of generated projects, the
-raw durable-rules event throughput (post + delete_state on a trivial ruleset) and their
-ratio, and the cold wall time of one `envscreen check` process.
+same projects with a site on the bundled sample region (zoning, local lists), the raw
+durable-rules event throughput (post + delete_state on a trivial ruleset) and the ratios,
+and the cold wall time of one `envscreen check` process.
 
     .venv/bin/python scripts/benchmark.py [--projects 2000] [--seconds 5]
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+ON = __import__("datetime").date(2025, 9, 1)  # the sample county's packs are in force
 sys.path.insert(0, str(ROOT))
 
 from screening.conditions import Cmp, leaves  # noqa: E402
@@ -62,16 +64,38 @@ def corpus(screener: Screener, n: int, seed: int = 7) -> list[Project]:
     return out
 
 
+def with_sites(screener: Screener, projects: list[Project], seed: int = 11) -> list[Project]:
+    """The same projects, each with a random point inside the sample region (WGS84)."""
+    import dataclasses
+
+    from shapely.geometry import Point
+
+    from screening.site import Site
+
+    rng = random.Random(seed)
+    zones = screener.zones
+    region = zones.to_wgs84(zones.coverage["admin_boundary"])
+    minx, miny, maxx, maxy = region.bounds
+    out = []
+    for p in projects:
+        while True:
+            pt = Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
+            if region.contains(pt):
+                break
+        out.append(dataclasses.replace(p, site=Site(geometry=pt, kind="point", crs="wgs84", warnings=())))
+    return out
+
+
 def screenings_per_second(screener: Screener, projects: list[Project], seconds: float) -> tuple[float, dict[str, int]]:
     tiers: dict[str, int] = {}
     for p in projects:  # warm-up, and the tier mix of the corpus
-        d = screener.screen(p)
+        d = screener.screen(p, on=ON)
         key = d.tier or d.status
         tiers[key] = tiers.get(key, 0) + 1
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
         for p in projects:
-            screener.screen(p)
+            screener.screen(p, on=ON)
         n += len(projects)
     return n / (time.perf_counter() - t0), tiers
 
@@ -122,6 +146,11 @@ def main() -> None:
     projects = corpus(screener, args.projects)
     raw = raw_durable_events_per_second(args.seconds)
     rate, tiers = screenings_per_second(screener, projects, args.seconds)
+    t0 = time.perf_counter()
+    zones = screener.zones
+    zones_s = time.perf_counter() - t0
+    sited = with_sites(screener, projects)
+    sited_rate, _ = screenings_per_second(screener, sited, args.seconds)
     example = sorted((ROOT / "examples").glob("*.yaml"))[0]
     cold = cold_check_seconds(example)
     figures = {
@@ -133,6 +162,10 @@ def main() -> None:
         "screenings_per_second": round(rate),
         "raw_durable_events_per_second": round(raw),
         "ratio_screenings_to_raw_events": round(rate / raw, 3),
+        "zone_features": len(zones.features),
+        "zone_load_seconds": round(zones_s, 3),
+        "sited_screenings_per_second": round(sited_rate),
+        "ratio_sited_to_unsited": round(sited_rate / rate, 3),
         "cold_check_seconds": round(cold, 3),
         "cold_check_example": str(example.relative_to(ROOT)),
     }
@@ -144,6 +177,9 @@ def main() -> None:
     print(f"in-process screening: {rate:,.0f} screenings/s (one core)")
     print(f"raw durable-rules:    {raw:,.0f} events/s (post + delete_state, trivial 2-rule ruleset)")
     print(f"ratio screening/raw:  {rate / raw:.3f}")
+    print(f"zones: {len(zones.features)} features loaded and indexed in {zones_s:.2f} s")
+    print(f"sited screening:      {sited_rate:,.0f} screenings/s (locate + directory + local lists; one core)")
+    print(f"ratio sited/unsited:  {sited_rate / rate:.3f}")
     print(f"cold `envscreen check {example.name}`: {cold:.3f} s (median of 5)")
 
 
