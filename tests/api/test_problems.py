@@ -128,3 +128,30 @@ def test_screening_past_the_timeout_is_503(impatient: LiveServer) -> None:
     body = assert_problem(r, 503)
     assert r.headers["retry-after"] == "1"
     assert "timeout" in body["type"]
+
+
+def test_too_many_vertices_is_the_site_parsers_422(client: httpx.Client) -> None:
+    import math
+
+    n = 10_050  # over the site parser's 10,000-vertex limit, under the 1 MiB body limit
+    ring = [
+        [round(120.0 + 0.01 * math.cos(2 * math.pi * i / n), 6), round(29.3 + 0.01 * math.sin(2 * math.pi * i / n), 6)]
+        for i in range(n)
+    ]
+    project = {"name": "x", "construction": "new", "project_types": ["hospital"], "location": {"crs": "wgs84"}}
+    project["location"]["polygon"] = ring  # type: ignore[index]
+    body = assert_problem(client.post("/v1/screenings", json=project), 422)
+    assert body["errors"][0]["code"] == "site_too_many_vertices"
+    assert body["errors"][0]["field"].startswith("location")
+
+
+def test_site_outside_china_names_the_location(client: httpx.Client) -> None:
+    project = {
+        "name": "x",
+        "construction": "new",
+        "project_types": ["hospital"],
+        "location": {"crs": "wgs84", "point": [2.35, 48.85]},
+    }
+    body = assert_problem(client.post("/v1/screenings", json=project), 422)
+    assert body["errors"][0]["code"] == "site_outside_china"
+    assert body["errors"][0]["field"].startswith("location")
