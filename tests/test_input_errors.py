@@ -642,7 +642,7 @@ quantities: {solvent_coating_t_per_year: 12, beds: 0.5}
 sensitive_areas: [residential_area]
 touches_main_works: false
 application_date: 2026-11-23
-location: {lon: 116.4, lat: 39.9}
+location: {crs: wgs84, point: [116.4, 39.9]}
 """
     p = parse_project(text, vocab, source="ok.yaml")
     assert p.name == "电镀件厂"
@@ -660,7 +660,8 @@ location: {lon: 116.4, lat: 39.9}
     assert p.sensitive_areas == frozenset({"residential_area"})
     assert p.touches_main_works is False
     assert p.application_date == dt.date(2026, 11, 23)
-    assert p.location == {"lon": 116.4, "lat": 39.9}
+    assert p.location == {"crs": "wgs84", "point": [116.4, 39.9]}
+    assert p.site is not None and p.site.kind == "point" and p.site.geometry.coords[0] == (116.4, 39.9)
     assert p.source == "ok.yaml"
 
 
