@@ -54,6 +54,12 @@ class Screener:
         if zones is not None and zones is not False:
             self._load_zones()
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle the loaded rules and zone index, not the engine: durable-rules state lives in
+        its process, so a worker (Dask, a process pool) re-registers the rulesets on arrival."""
+        zones = self._zones if self._zones is not None else self._zones_arg
+        return (Screener, (self.rules, zones))
+
     @property
     def vocabulary(self):  # type: ignore[no-untyped-def]
         return self.rules.vocabulary

@@ -170,3 +170,15 @@ def test_json_carries_site_and_versions(screener: Screener, name: str) -> None:
     assert d["location"]["site"]["geometry"]["type"] in ("Polygon", "LineString")
     assert d["zone_layers"]["control_units"] == "2025.1"
     assert d["screened_on"] == "2025-09-01"
+
+
+def test_screener_pickles_for_workers(screener: Screener) -> None:
+    """A batch on Dask or a process pool ships the loaded rules and zone index once per worker."""
+    import pickle
+
+    _ = screener.zones  # loaded, so the index travels instead of being read again
+    clone = pickle.loads(pickle.dumps(screener))
+    fields = {"industry_codes": ["2661"], "processes": ["chemical_reaction"], "industrial_building": True}
+    a, b = _screen(screener, point("general_remote"), **fields), _screen(clone, point("general_remote"), **fields)
+    assert (a.tier, a.admissibility.status) == (b.tier, b.admissibility.status) == ("report_book", "prohibited")
+    assert clone.zones is not None and len(clone.zones.features) == len(screener.zones.features)
