@@ -182,3 +182,23 @@ def test_screener_pickles_for_workers(screener: Screener) -> None:
     a, b = _screen(screener, point("general_remote"), **fields), _screen(clone, point("general_remote"), **fields)
     assert (a.tier, a.admissibility.status) == (b.tier, b.admissibility.status) == ("report_book", "prohibited")
     assert clone.zones is not None and len(clone.zones.features) == len(screener.zones.features)
+
+
+def test_screen_many_equals_screen_one_by_one(screener: Screener) -> None:
+    from screening.report import decision_to_dict
+
+    names = ["general_remote", "chemical_park", "reform_area", "unit_boundary", "outside_county"]
+    data = [
+        {
+            "name": n,
+            "construction": "new",
+            "industry_codes": ["2661"],
+            "processes": ["chemical_reaction"],
+            "location": point(n),
+        }
+        for n in names
+    ]
+    data.append({"name": "no site", "construction": "new", "project_types": ["hospital"], "quantities": {"beds": 30}})
+    projects = [project_from_data(d, screener.vocabulary) for d in data]
+    batch = screener.screen_many(projects, on=ON)
+    assert [decision_to_dict(d) for d in batch] == [decision_to_dict(screener.screen(p, on=ON)) for p in projects]
