@@ -18,22 +18,10 @@ from .conditions import PREFIX, Cmp, leaves
 from .decision import Evidence, Missing, evaluate, explain, fact_name
 from .facts import Facts
 from .listpack import Entry, LocalPack
+from .locate import ZoneHit
 from .rulepack import TIER_RANK, TIERS, RulePack
 
 ADMISSIBILITY = ("admissible", "conditional", "prohibited", "needs_manual_review", "not_assessed")
-
-
-@dataclass(frozen=True)
-class ZoneRef:
-    """A zone that is part of the evidence: which layer, which zone, how the site relates to it."""
-
-    layer: str
-    kind: str
-    code: str
-    name: str
-    relation: str
-    distance_m: float
-    overlap_share: float | None
 
 
 @dataclass(frozen=True)
@@ -50,7 +38,7 @@ class EntryFinding:
     text_en: str
     citation: str
     evidence: tuple[Evidence, ...]
-    zones: tuple[ZoneRef, ...]
+    zones: tuple[ZoneHit, ...]  # the zones that make its zone conditions hold
 
 
 @dataclass(frozen=True)
@@ -177,16 +165,21 @@ def adjust_tier(
         note(maybe, False)
         if sure:
             final = "exempt"
-    if final in ("report_book", "report_form", "registration"):
-        sure, maybe = holding("downgrade", final)
-        excluded, excluded_maybe = holding("downgrade_excluded", None)
+
+    def applies(effect: str, tier: str) -> bool:
+        """Whether an instrument certainly applies: it holds and no exclusion holds or may hold;
+        every entry involved is noted, so the reader sees why it did or did not."""
+        sure, maybe = holding(effect, tier)
+        excluded, excluded_maybe = holding(effect + "_excluded", None)
         if sure or maybe:
             note(sure, True)
             note(maybe, False)
             note(excluded, True)
             note(excluded_maybe, False)
-        if sure and not excluded and not excluded_maybe:
-            final = TIERS[TIER_RANK[final] - 1]
+        return bool(sure) and not excluded and not excluded_maybe
+
+    if final in ("report_book", "report_form", "registration") and applies("downgrade", final):
+        final = TIERS[TIER_RANK[final] - 1]
     procedure = directory.tiers[final].procedure if final else None
     tier_info = directory.tiers[final] if final else None
     days = tier_info.time_limit_days if tier_info else None
@@ -194,18 +187,10 @@ def adjust_tier(
     local = next((p.procedures[final] for p in reversed(packs) if final and final in p.procedures), None)
     if local and procedure == "approval" and local.approval_days is not None:
         days, day_kind, basis = local.approval_days, local.day_kind, local.basis
-    if final in ("report_book", "report_form"):
-        sure, maybe = holding("commitment", final)
-        excluded, excluded_maybe = holding("commitment_excluded", None)
-        if sure or maybe:
-            note(sure, True)
-            note(maybe, False)
-            note(excluded, True)
-            note(excluded_maybe, False)
-        if sure and not excluded and not excluded_maybe:
-            procedure = "notification_commitment"
-            if local and local.commitment_days is not None:
-                days, day_kind, basis = local.commitment_days, local.day_kind, local.basis
+    if final in ("report_book", "report_form") and applies("commitment", final):
+        procedure = "notification_commitment"
+        if local and local.commitment_days is not None:
+            days, day_kind, basis = local.commitment_days, local.day_kind, local.basis
     return LocalTier(
         national_tier=national,
         final_tier=final,
@@ -260,13 +245,10 @@ def site_changes(results: Mapping[str, bool | None], entries: Sequence[Entry], f
 
 def _finding(e: Entry, certain: bool, facts: Facts, units: Mapping[str, str | None]) -> EntryFinding:
     evidence = tuple(explain(e.condition, facts, units)) if certain else ()
-    zones: list[ZoneRef] = []
+    zones: list[ZoneHit] = []
     for leaf in leaves(e.condition):
         if isinstance(leaf, Cmp) and leaf.key.startswith(PREFIX["zones"]) and leaf.term:
-            for h in facts.zone_matches(leaf.term):
-                ref = ZoneRef(h.layer, h.kind, h.code, h.name, h.relation, h.distance_m, h.overlap_share)
-                if ref not in zones:
-                    zones.append(ref)
+            zones += [h for h in facts.zone_matches(leaf.term) if h not in zones]
     return EntryFinding(
         rule_id=e.id,
         pack=e.pack_id,

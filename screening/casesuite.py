@@ -43,9 +43,9 @@ def cases_path(item: Item) -> Path:
     return Path(item.source).with_suffix(".cases.yaml")
 
 
-def load_cases(item: Item) -> list[Case]:
-    """Read an item's cases; a case project gets `name` and `construction: new` by default."""
-    path = cases_path(item)
+def _read_cases(path: Path, expect_keys: set[str]) -> list[tuple[dict[str, Any], YamlDoc, int | None]]:
+    """Each case of a cases file: the raw case, its project as a YamlDoc keeping the file's line
+    numbers (with `name` and `construction: new` by default), and the case's line."""
     if not path.is_file():
         return []
     doc = read_yaml_file(path)
@@ -62,28 +62,28 @@ def load_cases(item: Item) -> list[Case]:
                 file=str(path),
                 line=doc.line_of(("cases", i)),
             )
-        bad = set(c["expect"]) - _EXPECT_KEYS
+        bad = set(c["expect"]) - expect_keys
         if bad:
             raise RuleError(
                 "cases_malformed",
                 f"unknown expect keys {sorted(bad)}",
                 file=str(path),
                 line=doc.line_of(("cases", i, "expect")),
-                hint=f"use {sorted(_EXPECT_KEYS)}",
+                hint=f"use {sorted(expect_keys)}",
             )
         data = {"name": str(c.get("name", f"case {i + 1}")), "construction": "new", **c["project"]}
         lines = {p[len(prefix) :]: ln for p, ln in doc.lines.items() if p[: len(prefix)] == prefix}
-        out.append(
-            Case(
-                item=item.number,
-                name=data["name"],
-                project=YamlDoc(data=data, source=str(path), lines=lines),
-                expect=c["expect"],
-                file=str(path),
-                line=doc.line_of(("cases", i)),
-            )
-        )
+        out.append((c, YamlDoc(data=data, source=str(path), lines=lines), doc.line_of(("cases", i))))
     return out
+
+
+def load_cases(item: Item) -> list[Case]:
+    """Read an item's cases."""
+    path = cases_path(item)
+    return [
+        Case(item.number, str(project.data["name"]), project, c["expect"], str(path), line)
+        for c, project, line in _read_cases(path, _EXPECT_KEYS)
+    ]
 
 
 @dataclass(frozen=True)
@@ -100,40 +100,18 @@ class ListCase:
 def load_list_cases(pack: LocalPack, lst: EntryList) -> list[ListCase]:
     """Read a list's cases; the screening date defaults to the pack's first day in force."""
     path = Path(lst.source).with_suffix(".cases.yaml")
-    if not path.is_file():
-        return []
-    doc = read_yaml_file(path)
-    raw = (doc.data or {}).get("cases") if isinstance(doc.data, dict) else None
-    if not isinstance(raw, list):
-        raise RuleError("cases_malformed", "a cases file needs a top-level 'cases:' list", file=str(path))
     out = []
-    for i, c in enumerate(raw):
-        prefix = ("cases", i, "project")
-        if not isinstance(c, dict) or not isinstance(c.get("project"), dict) or not isinstance(c.get("expect"), dict):
-            raise RuleError(
-                "cases_malformed", "each case needs name, project and expect", file=str(path), line=doc.line_of(prefix)
-            )
-        bad = set(c["expect"]) - _LIST_EXPECT_KEYS
-        if bad:
-            raise RuleError(
-                "cases_malformed",
-                f"unknown expect keys {sorted(bad)}",
-                file=str(path),
-                line=doc.line_of(("cases", i, "expect")),
-                hint=f"use {sorted(_LIST_EXPECT_KEYS)}",
-            )
-        data = {"name": str(c.get("name", f"case {i + 1}")), "construction": "new", **c["project"]}
-        lines = {p[len(prefix) :]: ln for p, ln in doc.lines.items() if p[: len(prefix)] == prefix}
+    for c, project, line in _read_cases(path, _LIST_EXPECT_KEYS):
         on = c.get("on", pack.effective_from)
         out.append(
             ListCase(
                 where=f"{pack.id}/{lst.id}",
-                name=data["name"],
-                project=YamlDoc(data=data, source=str(path), lines=lines),
+                name=str(project.data["name"]),
+                project=project,
                 on=on if isinstance(on, dt.date) else None,
                 expect=c["expect"],
                 file=str(path),
-                line=doc.line_of(("cases", i)),
+                line=line,
             )
         )
     return out

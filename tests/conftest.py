@@ -19,6 +19,20 @@ processes: [fermentation]
 quantities: {liquor_capacity_kl_per_year: 1000}
 """
 
+# Every quantity a bundled local-pack entry reads, declared 0: only the site then decides.
+QUIET_QUANTITIES = {
+    q: 0
+    for q in (
+        "vocs_t_per_year",
+        "so2_t_per_year",
+        "nox_t_per_year",
+        "cod_t_per_year",
+        "ammonia_nitrogen_t_per_year",
+        "coal_oil_boiler_t_per_hour",
+        "industrial_wastewater_discharge_m3_per_day",
+    )
+}
+
 
 @pytest.fixture(scope="session")
 def mini_screener() -> Screener:

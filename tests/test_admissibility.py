@@ -13,6 +13,7 @@ from screening.listrules import ListEngine
 from screening.project import project_from_data
 from screening.rulepack import load_rules
 
+from .conftest import QUIET_QUANTITIES
 from .test_listrules import HITS, LAYERS, Loc
 
 RULES = load_rules()
@@ -76,18 +77,7 @@ def test_undeclared_features_make_a_water_source_prohibition_a_review(engine: Li
 
 
 def test_plain_site_is_admissible(engine: ListEngine) -> None:
-    data = {"industry_codes": ["8421"], "processes": [], "features": [], "quantities": {"vocs_t_per_year": 0}}
-    data["quantities"] = {
-        q: 0
-        for q in (
-            "vocs_t_per_year",
-            "so2_t_per_year",
-            "nox_t_per_year",
-            "cod_t_per_year",
-            "ammonia_nitrogen_t_per_year",
-            "coal_oil_boiler_t_per_hour",
-        )
-    }
+    data = {"industry_codes": ["8421"], "processes": [], "features": [], "quantities": QUIET_QUANTITIES}
     adm, tier = _run(engine, data, Loc((BOUNDARY, KEY), covered=COVERED), national="registration")
     assert adm.status == "admissible", adm.reasons
     assert tier.final_tier == "registration" and tier.procedure == "online_filing"

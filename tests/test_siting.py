@@ -13,30 +13,18 @@ import yaml
 from screening.project import project_from_data
 from screening.screener import Screener
 
-from .conftest import ROOT
+from .conftest import QUIET_QUANTITIES, ROOT
 
 POINTS = {
     p["id"]: p["point"]
     for p in yaml.safe_load((ROOT / "zones/sample-county/reference-points.yaml").read_text(encoding="utf-8"))["points"]
 }
 ON = dt.date(2025, 9, 1)
-QUIET = {  # every quantity a sample-county entry reads, declared 0: only the site decides
-    q: 0
-    for q in (
-        "vocs_t_per_year",
-        "so2_t_per_year",
-        "nox_t_per_year",
-        "cod_t_per_year",
-        "ammonia_nitrogen_t_per_year",
-        "coal_oil_boiler_t_per_hour",
-        "industrial_wastewater_discharge_m3_per_day",
-    )
-}
 
 
 def _screen(screener: Screener, site: dict[str, Any] | None, **fields: Any):  # type: ignore[no-untyped-def]
     data: dict[str, Any] = {"name": "p", "construction": "new", "processes": [], "features": [], **fields}
-    data["quantities"] = {**QUIET, **fields.get("quantities", {})}
+    data["quantities"] = {**QUIET_QUANTITIES, **fields.get("quantities", {})}
     if site is not None:
         data["location"] = site
     return screener.screen(project_from_data(data, screener.vocabulary), on=ON)
