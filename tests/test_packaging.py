@@ -1,4 +1,4 @@
-"""The wheel carries the rule packs, and an installed envscreen finds them."""
+"""The wheel carries the rule packs, the sample zones and the web app, and an installed envscreen finds them."""
 
 from __future__ import annotations
 
@@ -24,12 +24,17 @@ def test_wheel_carries_the_rules_and_finds_them(tmp_path: Path) -> None:
     assert "screening/rules/directory-2021/pack.yaml" in names
     items = {n for n in names if n.startswith("screening/rules/directory-2021/items/item_") and n.endswith("0.yaml")}
     assert items, "item files missing from the wheel"
+    assert "screening/rules/sample-county/lists/region_wide.yaml" in names
+    assert "screening/zones/layers.yaml" in names
+    assert "api/main.py" in names and "api/static/index.html" in names
+    assert "api/static/vendor/leaflet/leaflet.js" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     # Run from an unrelated directory with only the unpacked wheel on the path: no checkout to fall back on.
     code = (
         "from screening.rulepack import default_rules_dir, load_rules; "
-        "d = default_rules_dir(); print(d); r = load_rules(); print(len(r.directory.items))"
+        "d = default_rules_dir(); print(d); r = load_rules(); print(len(r.directory.items)); "
+        "from screening.zonelayers import load_zones; print(len(load_zones().layers))"
     )
     r = subprocess.run(
         [sys.executable, "-c", code],
@@ -40,6 +45,7 @@ def test_wheel_carries_the_rules_and_finds_them(tmp_path: Path) -> None:
         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
     )
     assert r.returncode == 0, r.stderr
-    rules_dir, count = r.stdout.split()
+    rules_dir, count, layers = r.stdout.split()
     assert Path(rules_dir).is_relative_to(site)
     assert int(count) == 173
+    assert int(layers) == 13
