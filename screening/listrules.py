@@ -44,6 +44,16 @@ class Literal:
 class CompiledEntry:
     entry: Entry
     conjunctions: tuple[tuple[Literal, ...], ...]  # empty tuple of conjunctions: never holds
+    # For each conjunction, the industry-code literals it requires; None when some conjunction
+    # requires none (the entry cannot be routed by code and always travels).
+    code_keys: tuple[tuple[str, ...], ...] | None = None
+
+    def may_concern(self, facts: Facts) -> bool:
+        """Code routing, as for directory items: False when every alternative requires an
+        industry code the project certainly lies outside, so its literals need not travel."""
+        if self.code_keys is None:
+            return True
+        return any(all(facts.wire(k)[1] >= 1 for k in keys) for keys in self.code_keys)
 
 
 def dnf(node: Node) -> list[tuple[Node, ...]]:
@@ -112,7 +122,12 @@ def compile_entry(entry: Entry) -> CompiledEntry:
             line=entry.line,
             hint="split it into several entries",
         )
-    return CompiledEntry(entry, tuple(tuple(literal(leaf) for leaf in c) for c in conj))
+    conjunctions = tuple(tuple(literal(leaf) for leaf in c) for c in conj)
+    code_keys = tuple(
+        tuple(lit.key for lit in c if lit.key.startswith(PREFIX["industry_codes"]) and lit.op == "gte")
+        for c in conjunctions
+    )
+    return CompiledEntry(entry, conjunctions, None if not code_keys or not all(code_keys) else code_keys)
 
 
 class ListEngine:
@@ -128,7 +143,8 @@ class ListEngine:
     def evaluate(self, facts: Facts, entries: Sequence[Entry]) -> dict[str, bool | None]:
         """Three-valued result of each entry: True holds, None may hold (facts unknown), False not."""
         index: dict[Literal, int] = {}
-        for e in entries:
+        routed = [e for e in entries if self.compiled[e.id].may_concern(facts)]
+        for e in routed:
             for conj in self.compiled[e.id].conjunctions:
                 for lit in conj:
                     index.setdefault(lit, len(index))
@@ -154,8 +170,8 @@ class ListEngine:
                     possible.add(i)
                 elif mode == "P":
                     possible.add(i)
-        out: dict[str, bool | None] = {}
-        for e in entries:
+        out: dict[str, bool | None] = dict.fromkeys((e.id for e in entries), False)
+        for e in routed:
             result: bool | None = False
             for conj in self.compiled[e.id].conjunctions:
                 ids = [index[lit] for lit in conj]

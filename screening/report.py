@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from typing import Any
 
@@ -493,9 +494,25 @@ class _Z:
 
 def decision_to_dict(d: Decision) -> dict[str, Any]:
     """The stable JSON form (docs/output.md): plain data, schema-tagged."""
-    data = dataclasses.asdict(d)
-    data["tier_range"] = list(d.tier_range)
+    data = _plain(d)
     return {"schema": JSON_SCHEMA, **data}
+
+
+def _plain(x: Any) -> Any:
+    """Dataclasses to dicts, tuples to lists: `dataclasses.asdict` without its deep copies
+    (it took most of the time of serving a decision)."""
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return {name: _plain(getattr(x, name)) for name in _field_names(type(x))}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    return x
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def render_json(d: Decision) -> str:
