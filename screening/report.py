@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 from typing import Any
 
@@ -498,21 +497,27 @@ def decision_to_dict(d: Decision) -> dict[str, Any]:
     return {"schema": JSON_SCHEMA, **data}
 
 
+_SCALARS = (str, int, float, bool, type(None))
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}  # per dataclass type; None: not a dataclass
+
+
 def _plain(x: Any) -> Any:
     """Dataclasses to dicts, tuples to lists: `dataclasses.asdict` without its deep copies
     (it took most of the time of serving a decision)."""
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return {name: _plain(getattr(x, name)) for name in _field_names(type(x))}
+    if isinstance(x, _SCALARS):
+        return x
     if isinstance(x, (list, tuple)):
         return [_plain(v) for v in x]
     if isinstance(x, dict):
         return {k: _plain(v) for k, v in x.items()}
-    return x
-
-
-@functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+    names = _FIELD_NAMES.get(type(x), ())
+    if names == ():
+        names = _FIELD_NAMES[type(x)] = (
+            tuple(f.name for f in dataclasses.fields(x)) if dataclasses.is_dataclass(x) else None
+        )
+    if names is None:
+        return x
+    return {name: _plain(getattr(x, name)) for name in names}
 
 
 def render_json(d: Decision) -> str:
