@@ -144,6 +144,18 @@ class LayerSpec:
     def field_name(self, *path: Any) -> str:
         return ".".join([f"layers[{self.index}]", *map(str, path)])
 
+    def error(self, code: str, message: str, *path: Any, hint: str | None = None, line_of: Any = None) -> ZoneError:
+        """A ZoneError at `path` of this layer's manifest entry (`line_of`: another path for the
+        line number, e.g. the entry itself when the field is missing)."""
+        return ZoneError(
+            code,
+            message,
+            file=self.manifest,
+            line=self.line(*(path if line_of is None else line_of)),
+            field=self.field_name(*path),
+            hint=hint,
+        )
+
 
 class LayerReader(Protocol):
     """Read one layer as it is stored: raw columns, geometry in the layer's own CRS."""
@@ -234,12 +246,9 @@ def read_layer(spec: LayerSpec, root: str) -> gpd.GeoDataFrame:
     """Read one layer as stored, with the reader for its source kind."""
     reader = _READERS.get(spec.source_kind)
     if reader is None:
-        raise ZoneError(
+        raise spec.error(
             "zone_manifest_no_reader",
             f"layer '{spec.id}' names a {spec.source_kind} but this source cannot read one",
-            file=spec.manifest,
-            line=spec.line(),
-            field=spec.field_name(),
             hint="a zones directory gives each layer a `file:` relative to the directory",
         )
     return reader(spec, root)
@@ -251,12 +260,10 @@ def read_file_layer(spec: LayerSpec, root: str) -> gpd.GeoDataFrame:
     base = Path(root).resolve()
     path = (base / spec.file).resolve()
     if Path(spec.file).is_absolute() or not path.is_relative_to(base):
-        raise ZoneError(
+        raise spec.error(
             "zone_manifest_bad_path",
             f"the file '{spec.file}' is outside the zones directory",
-            file=spec.manifest,
-            line=spec.line("file"),
-            field=spec.field_name("file"),
+            "file",
             hint="give a path relative to the directory of layers.yaml, without '..'",
         )
     if not path.is_file():
@@ -265,22 +272,19 @@ def read_file_layer(spec: LayerSpec, root: str) -> gpd.GeoDataFrame:
             if path.parent.is_dir()
             else []
         )
-        raise ZoneError(
+        raise spec.error(
             "zone_layer_missing_file",
             f"the file of layer '{spec.id}' does not exist: {spec.file}",
-            file=spec.manifest,
-            line=spec.line("file"),
-            field=spec.field_name("file"),
+            "file",
             hint=did_you_mean(spec.file, near) or "paths are relative to the directory of layers.yaml",
         )
     if path.suffix.lower() == ".gpkg" and not spec.table:
-        raise ZoneError(
+        raise spec.error(
             "zone_manifest_missing_table",
             f"layer '{spec.id}' reads a GeoPackage but names no table",
-            file=spec.manifest,
-            line=spec.line(),
-            field=spec.field_name("table"),
+            "table",
             hint=f"add `table:` (one of: {', '.join(name for name, _ in pyogrio.list_layers(path))})",
+            line_of=(),
         )
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -701,12 +705,11 @@ class _Loader:
                 continue
             if column not in raw.columns:
                 columns = [str(c) for c in raw.columns if c != raw.geometry.name]
-                raise ZoneError(
+                raise spec.error(
                     "zone_layer_missing_column",
                     f"layer '{spec.id}' maps {attr} to the column '{column}', which {spec.origin} does not have",
-                    file=spec.manifest,
-                    line=spec.line("attributes", attr),
-                    field=spec.field_name("attributes", attr),
+                    "attributes",
+                    attr,
                     hint=did_you_mean(column, columns) or f"its columns: {', '.join(columns)}",
                 )
             out[attr] = [self.value(spec, attr, v, i, origin) for i, v in enumerate(raw[column])]
@@ -721,12 +724,10 @@ class _Loader:
             return
         if raw.crs.to_epsg() != declared.to_epsg():
             own = f"EPSG:{raw.crs.to_epsg()}" if raw.crs.to_epsg() else raw.crs.name
-            raise ZoneError(
+            raise spec.error(
                 "zone_layer_crs_mismatch",
                 f"layer '{spec.id}' declares crs {spec.crs} but {spec.origin} is in {own}",
-                file=spec.manifest,
-                line=spec.line("crs"),
-                field=spec.field_name("crs"),
+                "crs",
                 hint=f'declare crs: "{own}" if the file is right, or fix the file'
                 + (" (a GeoJSON without a crs member is WGS84, EPSG:4326)" if own == "EPSG:4326" else ""),
             )
@@ -859,12 +860,10 @@ class _Loader:
             if spec.coverage == "features":
                 out[spec.id] = shapely.union_all(features.geometry.values[(features["layer"] == spec.id).to_numpy()])
             elif region is None:
-                raise ZoneError(
+                raise spec.error(
                     "zone_manifest_no_region",
                     f"layer '{spec.id}' covers the region, but no admin_boundary layer draws it",
-                    file=spec.manifest,
-                    line=spec.line("coverage"),
-                    field=spec.field_name("coverage"),
+                    "coverage",
                     hint="add an admin_boundary layer, or give the layer `coverage: features`",
                 )
             else:

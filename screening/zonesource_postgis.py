@@ -159,12 +159,10 @@ def read_table_layer(spec: LayerSpec, root: str) -> Any:
     from sqlalchemy import text
 
     if not is_postgis_url(root):
-        raise ZoneError(
+        raise spec.error(
             "zone_manifest_no_reader",
             f"layer '{spec.id}' names a table, which only a PostGIS source can read",
-            file=spec.manifest,
-            line=spec.line("table"),
-            field=spec.field_name("table"),
+            "table",
             hint="a zones directory gives each layer a `file:`",
         )
     table = str(spec.table)
@@ -175,12 +173,10 @@ def read_table_layer(spec: LayerSpec, root: str) -> Any:
                 text("SELECT f_geometry_column FROM geometry_columns WHERE f_table_name = :t"), {"t": table}
             ).scalar()
             if geom is None:
-                raise ZoneError(
+                raise spec.error(
                     "zone_postgis_no_table",
                     f"no PostGIS table {table} for layer '{spec.id}'",
-                    file=spec.manifest,
-                    line=spec.line("table"),
-                    field=spec.field_name("table"),
+                    "table",
                     hint="import the zones directory again: envscreen zones import DIR URL",
                 )
             return gpd.read_postgis(text(f"SELECT * FROM {_quoted(table)}"), conn, geom_col=str(geom))
