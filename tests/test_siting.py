@@ -190,3 +190,23 @@ def test_screen_many_equals_screen_one_by_one(screener: Screener) -> None:
     projects = [project_from_data(d, screener.vocabulary) for d in data]
     batch = screener.screen_many(projects, on=ON)
     assert [decision_to_dict(d) for d in batch] == [decision_to_dict(screener.screen(p, on=ON)) for p in projects]
+
+
+def test_locate_table_has_the_pairs_of_locate_many(screener: Screener) -> None:
+    from screening.locate import locate_many, locate_table
+    from screening.site import parse_site
+
+    names = ["general_remote", "unit_boundary", "near_residential_300m", "reform_area", "outside_county"]
+    sites = [parse_site(point(n)) for n in names]
+    sites.append(parse_site({"crs": "wgs84", "line": [[119.99, 29.38], [120.027696, 29.409791]]}))
+    zones = screener.zones
+    many = locate_many(sites, zones, 500)
+    table = locate_table(sites, zones, 500)
+    want = [
+        (i, h.layer, h.code, h.relation, round(h.distance_m, 3))
+        for i, loc in enumerate(many)
+        for h in (*loc.hits, *loc.nearby)
+    ]
+    got = [(int(r.site), r.layer, r.code, r.relation, round(float(r.distance_m), 3)) for r in table.itertuples()]
+    assert sorted(got) == sorted(want)
+    assert len(got) > len(names)
