@@ -117,9 +117,9 @@ def load_list_cases(pack: LocalPack, lst: EntryList) -> list[ListCase]:
     return out
 
 
-def run_list_case(screener: Screener, case: ListCase) -> tuple[CaseResult, set[str]]:
-    """Screen a list case; return its result and the entries it reaches (fired, or expected
-    to may-fire)."""
+def run_list_case(screener: Screener, case: ListCase) -> tuple[CaseResult, set[str], set[str]]:
+    """Screen a list case; return its result, the entries it reaches (fired, or expected to
+    may-fire) and the entries it shows not firing."""
 
     def result(ok: bool, message: str) -> CaseResult:
         return CaseResult(case.where, case.name, ok, message, case.file, case.line)
@@ -127,7 +127,7 @@ def run_list_case(screener: Screener, case: ListCase) -> tuple[CaseResult, set[s
     try:
         d = screener.screen(project_from_doc(case.project, screener.vocabulary), on=case.on)
     except EnvscreenError as exc:
-        return result(False, f"error: {exc}"), set()
+        return result(False, f"error: {exc}"), set(), set()
     adm, local = d.admissibility, d.local
     found = [*(adm.reasons + adm.notices if adm else ()), *(local.instruments if local else ())]
     certain = {f.rule_id for f in found if f.certain}
@@ -155,7 +155,9 @@ def run_list_case(screener: Screener, case: ListCase) -> tuple[CaseResult, set[s
             problems.append(f"'{rid}' fired")
     # an entry with a manual check can only ever "may fire": that is its coverage
     reached = certain | {rid for rid in possible if rid in e.get("may_fire", [])}
-    return result(not problems, "; ".join(problems) or "ok"), reached if not problems else set()
+    if problems:
+        return result(False, "; ".join(problems)), set(), set()
+    return result(True, "ok"), reached, set(e.get("not_fires", []))
 
 
 def run_case(screener: Screener, case: Case) -> CaseResult:
@@ -221,12 +223,20 @@ def run_suite(screener: Screener, items: set[int] | None = None) -> SuiteReport:
                     reached.add(case.expect["tier"])
             uncovered += [f"item {item.number} {c.tier}" for c in item.columns if c.tier not in reached]
     if items is None:
+        quiet_ids: set[str] = set()
+        entries: list[tuple[str, str]] = []
         for local in screener.rules.local_packs:
             for lst in local.lists:
                 fired: set[str] = set()
+                quiet: set[str] = set()
                 for lc in load_list_cases(local, lst):
-                    r, certain = run_list_case(screener, lc)
+                    r, reached, shown_quiet = run_list_case(screener, lc)
                     results.append(r)
-                    fired |= certain
-                uncovered += [f"entry {e.id} ({local.id}/{lst.id})" for e in lst.entries if e.id not in fired]
+                    fired |= reached
+                    quiet |= shown_quiet
+                uncovered += [f"entry {e.id} ({local.id}/{lst.id}) firing" for e in lst.entries if e.id not in fired]
+                quiet_ids.update(quiet)
+                entries += [(e.id, f"{local.id}/{lst.id}") for e in lst.entries]
+        # A case of another list may show an entry not firing (a pack's lists share sites).
+        uncovered += [f"entry {i} ({where}) not firing" for i, where in entries if i not in quiet_ids]
     return SuiteReport(tuple(results), tuple(uncovered), tuple(without))

@@ -192,7 +192,7 @@ def rules_test(
             where = f"item {r.item}" if isinstance(r.item, int) else r.item
             typer.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.file}:{r.line}: {where}: {r.name}: {r.message}")
     for u in report.uncovered:
-        typer.echo(f"FAIL {u}: no passing case reaches it")
+        typer.echo(f"FAIL {u}: no passing case shows it")
     for n in report.items_without_cases:
         typer.echo(f"FAIL item {n}: no cases file")
     passed = sum(1 for r in report.results if r.ok)
