@@ -75,6 +75,8 @@ class LocalTier:
     basis: str
     instruments: tuple[EntryFinding, ...]  # exemption / downgrade / commitment entries that acted or may act
     changes: tuple[SiteChange, ...]
+    next_steps_zh: str = ""  # when the local procedure replaces the directory's next steps
+    next_steps_en: str = ""
 
 
 def packs_in_force(packs: Sequence[LocalPack], jurisdictions: tuple[str, ...], on: dt.date | None) -> list[LocalPack]:
@@ -185,12 +187,16 @@ def adjust_tier(
     days = tier_info.time_limit_days if tier_info else None
     day_kind, basis = "calendar", tier_info.basis if tier_info else ""
     local = next((p.procedures[final] for p in reversed(packs) if final and final in p.procedures), None)
+    steps = ("", "")
     if local and procedure == "approval" and local.approval_days is not None:
         days, day_kind, basis = local.approval_days, local.day_kind, local.basis
+        steps = (local.approval_steps_zh, local.approval_steps_en)
     if final in ("report_book", "report_form") and applies("commitment", final):
         procedure = "notification_commitment"
         if local and local.commitment_days is not None:
             days, day_kind, basis = local.commitment_days, local.day_kind, local.basis
+        if local:
+            steps = (local.commitment_steps_zh, local.commitment_steps_en)
     return LocalTier(
         national_tier=national,
         final_tier=final,
@@ -200,6 +206,8 @@ def adjust_tier(
         basis=basis,
         instruments=tuple(_dedupe(acted)),
         changes=site_changes(results, [e for p in packs for e in p.entries], facts),
+        next_steps_zh=steps[0],
+        next_steps_en=steps[1],
     )
 
 

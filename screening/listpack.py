@@ -49,7 +49,16 @@ _PACK_KEYS = {
 }
 _LIST_KEYS = {"id", "title", "document", "applies", "entries"}
 _ENTRY_KEYS = {"id", "clause", "dimension", "effect", "tiers", "text", "text_en", "applies", "when", "requirement"}
-_PROC_KEYS = {"approval_days", "commitment_days", "day_kind", "basis"}
+_PROC_KEYS = {
+    "approval_days",
+    "commitment_days",
+    "day_kind",
+    "basis",
+    "approval_steps_zh",
+    "approval_steps_en",
+    "commitment_steps_zh",
+    "commitment_steps_en",
+}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 
 
@@ -91,6 +100,10 @@ class LocalProcedure:
     commitment_days: int | None
     day_kind: str  # calendar | working
     basis: str
+    approval_steps_zh: str = ""  # next steps under the local approval time limit
+    approval_steps_en: str = ""
+    commitment_steps_zh: str = ""  # what the applicant does under notification-commitment
+    commitment_steps_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -155,6 +168,10 @@ def load_local_pack(pack_dir: Path, vocab: Vocabulary, tier_names: tuple[str, ..
             commitment_days=p.get("commitment_days"),
             day_kind=str(p.get("day_kind", "calendar")),
             basis=str(p.get("basis", "")),
+            approval_steps_zh=str(p.get("approval_steps_zh", "")),
+            approval_steps_en=str(p.get("approval_steps_en", "")),
+            commitment_steps_zh=str(p.get("commitment_steps_zh", "")),
+            commitment_steps_en=str(p.get("commitment_steps_en", "")),
         )
     effective_from = d.get("effective_from")
     effective_to = d.get("effective_to")

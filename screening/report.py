@@ -70,6 +70,7 @@ _L = {
         "src_map+declared": "图层与申报一致",
         "src_declared (map shows none)": "申报（图层未显示，按申报从严）",
         "site_changes": "选址变化的影响",
+        "steps_prohibited": "选址存在禁止类情形：请另行选址或调整建设内容后重新预审；以下程序仅在选址可行时适用。",
         "move_inside": "选址位于{zone}内",
         "move_outside": "选址移出{zone}",
         "limit_local": "审批时限：{d} 个{k}",
@@ -138,6 +139,8 @@ _L = {
         "src_map+declared": "layers and declaration agree",
         "src_declared (map shows none)": "declared (layers show none; the declaration is kept)",
         "site_changes": "How the site changes the outcome",
+        "steps_prohibited": "A prohibition applies at this site: choose another site or change the project and "
+        "screen again; the procedure below applies only once the site is admissible.",
         "move_inside": "a site inside {zone}",
         "move_outside": "a site outside {zone}",
         "limit_local": "decision time: {d} {k}",
@@ -340,7 +343,10 @@ def _lines(d: Decision, vocab: Vocabulary, lang: str, markdown: bool) -> list[st
     out += _local_lines(d, vocab, lang, h, b, markdown)
     if d.procedure:
         out.append(h(L["next"]))
-        out.append(b + (d.procedure.next_steps_zh if lang == "zh" else d.procedure.next_steps_en))
+        if d.admissibility and d.admissibility.status == "prohibited":
+            out.append(b + L["steps_prohibited"])
+        local_steps = (d.local.next_steps_zh if lang == "zh" else d.local.next_steps_en) if d.local else ""
+        out.append(b + (local_steps or (d.procedure.next_steps_zh if lang == "zh" else d.procedure.next_steps_en)))
     return out
 
 
