@@ -1205,7 +1205,9 @@ function renderResult(record) {
       ? section(
           t("procedure"),
           h("p", {}, h("strong", { id: "procedure" }, label("procedures", procKind)), " · ", days ? t("time_limit", { n: days, kind: dayKind }) : t("time_limit_none")),
-          proc ? h("p", {}, bilingual(proc, "next_steps")) : null,
+          // The local procedure's own next steps (notification-commitment, local limits) win.
+          local && bilingual(local, "next_steps") ? h("p", {}, bilingual(local, "next_steps"))
+            : proc ? h("p", {}, bilingual(proc, "next_steps")) : null,
           basis ? h("p", { class: "citation" }, t("basis", { b: basis })) : null,
           (local?.instruments || []).length ? h("ul", { class: "reasons" }, local.instruments.map(reasonItem)) : null,
         )
