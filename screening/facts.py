@@ -143,10 +143,8 @@ class Facts(Mapping[str, Any]):
         """Whether the site lies in (or within `within_m` of) a zone matching the selector `term`."""
         if self.location is None:
             return _ABSENT
-        sel = zone_selector(term)
-        within = sel.pop("within_m", 0.0)
-        layers = self._zone_layers(sel)
-        if self.zone_matches(term):
+        matches, within, layers = self._zone_query(term)
+        if matches:
             return True
         if within > self.location.buffer_m:
             return _ABSENT  # the site was not searched that far
@@ -154,17 +152,20 @@ class Facts(Mapping[str, Any]):
 
     def zone_matches(self, term: str) -> list[Any]:
         """The zone hits (locate.ZoneHit) that satisfy the selector `term`: the evidence of a zone fact."""
-        if self.location is None:
-            return []
+        return self._zone_query(term)[0] if self.location is not None else []
+
+    def _zone_query(self, term: str) -> tuple[list[Any], float, list[str]]:
+        """The hits matching `term`, its search distance, and the layers that could hold such a zone."""
         sel = zone_selector(term)
         within = sel.pop("within_m", 0.0)
         layers = self._zone_layers(sel)
         near = [h for h in self.location.nearby if h.distance_m <= within] if within else []
-        return [
+        matches = [
             h
             for h in (*self.location.hits, *near)
             if h.layer in layers and all(getattr(h, f) == v for f, v in sel.items() if f != "kind")
         ]
+        return matches, within, layers
 
     def _zone_layers(self, sel: Mapping[str, Any]) -> list[str]:
         layers = [lid for lid, lk in self._layers.items() if lk.kind == sel["kind"]]

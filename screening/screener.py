@@ -50,6 +50,7 @@ class Screener:
         self._zones_arg = zones
         self._zones: Any = None
         self._layer_kinds: dict[str, LayerKinds] = {}
+        self._zone_versions: dict[str, str] = {}
         self._zones_lock = threading.Lock()
         if zones is not None and zones is not False:
             self._load_zones()
@@ -87,19 +88,13 @@ class Screener:
                     sa.add("ecological_red_line")
                 kinds[lid] = LayerKinds(info.kind, frozenset(sa))
             self._layer_kinds = kinds
+            self._zone_versions = dict(zones.versions())
             self._zones = zones
 
     def screen(self, project: Project, *, on: dt.date | None = None) -> Decision:
         """Return the Decision for one validated project. `on`: the date that picks the local
         packs in force when the project gives no application_date (the core never reads the clock)."""
-        location = None
-        site = project.site
-        zones = self.zones if site is not None and self._zones_arg is not False else None
-        if site is not None and zones is not None:
-            from .locate import locate
-
-            location = locate(site, zones, self.buffer_m)
-        return self._screen_located(project, location, on)
+        return self.screen_many([project], on=on)[0]
 
     def screen_many(self, projects: list[Project], *, on: dt.date | None = None) -> list[Decision]:
         """Screen many projects, locating all their sites with one spatial-index query (the
@@ -162,7 +157,7 @@ class Screener:
                 }
                 for p in packs
             ),
-            zone_layers=self._zones.versions() if location is not None and self._zones is not None else {},
+            zone_layers=dict(self._zone_versions) if location is not None else {},
             screened_on=when.isoformat() if when else None,
         )
 
