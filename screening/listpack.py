@@ -48,7 +48,7 @@ _PACK_KEYS = {
     "notes",
 }
 _LIST_KEYS = {"id", "title", "document", "applies", "entries"}
-_ENTRY_KEYS = {"id", "clause", "dimension", "effect", "tiers", "text", "text_en", "applies", "when", "requirement"}
+_ENTRY_KEYS = {"id", "clause", "dimension", "effect", "tiers", "text", "text_en", "applies", "when"}
 _PROC_KEYS = {
     "approval_days",
     "commitment_days",
