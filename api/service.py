@@ -15,6 +15,7 @@ from importlib.metadata import version as package_version
 from typing import Any
 
 from screening import EnvscreenError, InputError, Project, Screener, parse_project, project_from_data
+from screening.json_source import first_problem, parse_json
 from screening.report import decision_to_dict
 
 from .problems import ProblemError
@@ -110,15 +111,8 @@ class Service:
         vocab = self.screener.vocabulary
         if media_type in YAML_TYPES:
             return parse_project(text, vocab, source=source)  # safe YAML: no tags, no aliases, size limit
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                "json_syntax", f"not valid JSON: {exc.msg}", file=source, line=exc.lineno, hint="check the JSON syntax"
-            ) from None
-        except RecursionError:
-            raise InputError("json_too_deep", "the JSON is nested too deeply", file=source) from None
-        return project_from_data(data, vocab, source=source)
+        # Strict: a duplicate key, an over-long number or a lone surrogate is refused with its field.
+        return project_from_data(parse_json(text, source=source), vocab, source=source)
 
     # -- screen and record --------------------------------------------------------------------
 
@@ -146,7 +140,10 @@ class Service:
         return record
 
     def create_many(self, items: list[Any], instance: str) -> list[dict[str, Any]]:
-        """Screen each item on its own: a bad item gets a problem, the others are still screened and stored."""
+        """Screen each item on its own: a bad item gets a problem, the others are still screened and stored.
+
+        `items` as `json_source.load_marked` gives them: an item's duplicate key, over-long number
+        or lone surrogate is that item's problem."""
         from .problems import from_envscreen
 
         results: list[dict[str, Any]] = []
@@ -155,8 +152,12 @@ class Service:
             if isinstance(item, str):
                 text, media = item, "application/yaml"
             else:
-                text, media = json.dumps(item, ensure_ascii=False), "application/json"
+                text, media = "", "application/json"
             try:
+                problem = first_problem(item, source="<request>")
+                if problem is not None:
+                    raise problem
+                text = text or json.dumps(item, ensure_ascii=False)
                 record = self.create(text, media, store=False)
             except EnvscreenError as exc:
                 problem = from_envscreen(exc)

@@ -26,6 +26,10 @@ class Settings:
     batch_limit: int = 100
     screening_threads: int = 2
     bbox_feature_limit: int = 5000
+    # `envscreen serve` (api/protocol.py): the request line and headers must fit in this many bytes
+    # and arrive within this many seconds of the connection, or of a keep-alive request's first byte.
+    max_header_bytes: int = 16 * 1024
+    header_timeout_s: float = 10.0
 
     ENV = {
         "rules_dir": "ENVSCREEN_RULES",
@@ -34,6 +38,8 @@ class Settings:
         "request_timeout_s": "ENVSCREEN_REQUEST_TIMEOUT_S",
         "batch_limit": "ENVSCREEN_BATCH_LIMIT",
         "screening_threads": "ENVSCREEN_SCREENING_THREADS",
+        "max_header_bytes": "ENVSCREEN_MAX_HEADER_BYTES",
+        "header_timeout_s": "ENVSCREEN_HEADER_TIMEOUT_S",
     }
 
     @classmethod

@@ -270,6 +270,9 @@ def serve(
         workers=workers,
         log_level=log_level,
         access_log=log_level in ("debug", "trace", "info"),
+        # uvicorn bounds neither the size nor the read time of a request head: this protocol does.
+        http="api.protocol:BoundedHttpToolsProtocol",
+        timeout_keep_alive=5,  # an idle keep-alive connection is closed after this many seconds
     )
 
 

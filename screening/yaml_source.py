@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,15 @@ from .errors import InputError
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 200_000
+# Far past any quantity (they are bounded far lower) and below Python's int/str conversion limit
+# (4,300 digits), whose ValueError would otherwise escape as a crash.
+MAX_NUMBER_DIGITS = 1_000
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+# YAML 1.1 (what PyYAML implements) reads these integers in another base: 010 is 8, 0x10 is 16,
+# 0b10 is 2, and 1:30 is 90 (base 60). YAML 1.2 and every person read them otherwise, so they are
+# refused rather than reinterpreted either way.
+_OTHER_BASE = re.compile(r"[-+]?0(?:[0-7_]+|[xXbB].*)")
 _ALLOWED_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -23,7 +33,19 @@ _ALLOWED_TAGS = {
     "tag:yaml.org,2002:map",
     "tag:yaml.org,2002:seq",
 }
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """The safe loader, and 1e3 or 2.5e6 read as numbers, as YAML 1.2 and JSON read them (1.1: text)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+_DEEP_HINT = "a project is a few levels deep"
 
 
 @dataclass
@@ -80,7 +102,17 @@ def read_yaml_file(path: Path | str, *, max_bytes: int = MAX_BYTES) -> YamlDoc:
 
 def parse_yaml(text: str, *, source: str = "<input>", max_bytes: int = MAX_BYTES) -> YamlDoc:
     """Parse YAML text into plain data with line numbers; reject tags, aliases and huge input."""
-    if len(text.encode("utf-8")) > max_bytes:
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:  # a lone surrogate: text that came from a JSON string's \ud800
+        raise InputError(
+            "input_bad_unicode",
+            f"the text has a lone UTF-16 surrogate (U+{ord(text[exc.start]):04X}), which is not a character",
+            file=source,
+            line=text.count("\n", 0, exc.start) + 1,
+            hint="send UTF-8 text; a JSON \\uD8xx escape must be followed by its \\uDCxx pair",
+        ) from None
+    if size > max_bytes:
         raise InputError("input_too_large", f"input is larger than {max_bytes:,} bytes", file=source)
     try:
         # Refuse aliases while parsing, before any node is built, and at the alias itself
@@ -96,12 +128,24 @@ def parse_yaml(text: str, *, source: str = "<input>", max_bytes: int = MAX_BYTES
                 )
         node = yaml.compose(text, Loader=_Loader)
     except RecursionError:
-        raise InputError(
-            "input_too_deep", "the YAML is nested too deeply", file=source, hint="a project is a few levels deep"
-        ) from None
+        raise InputError("input_too_deep", "the YAML is nested too deeply", file=source, hint=_DEEP_HINT) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
+        problem = exc.problem or ""
+        # libyaml has its own depth limit (PyYAML 6.0.2 on), met before Python's recursion limit.
+        if "nesting depth" in problem:
+            raise InputError(
+                "input_too_deep", "the YAML is nested too deeply", file=source, line=line, hint=_DEEP_HINT
+            ) from None
+        if "Unicode character escape" in problem:  # libyaml refuses \ud800-style escapes
+            raise InputError(
+                "input_bad_unicode",
+                "an escape names a UTF-16 surrogate (\\uD800-\\uDFFF), which is not a character",
+                file=source,
+                line=line,
+                hint="write the character itself, or its \\U0001XXXX escape",
+            ) from None
         raise InputError(
             "yaml_syntax",
             f"not valid YAML: {exc.problem or exc.context}",
@@ -118,9 +162,7 @@ def parse_yaml(text: str, *, source: str = "<input>", max_bytes: int = MAX_BYTES
     try:
         doc.data = builder.build(node, ())
     except RecursionError:
-        raise InputError(
-            "input_too_deep", "the YAML is nested too deeply", file=source, hint="a project is a few levels deep"
-        ) from None
+        raise InputError("input_too_deep", "the YAML is nested too deeply", file=source, hint=_DEEP_HINT) from None
     return doc
 
 
@@ -131,8 +173,12 @@ class _Builder:
         self.count = 0
         self.constructor = yaml.constructor.SafeConstructor()
 
-    def fail(self, node: Node, code: str, message: str, hint: str | None = None) -> InputError:
-        return InputError(code, message, file=self.doc.source, line=node.start_mark.line + 1, hint=hint)
+    def fail(
+        self, node: Node, code: str, message: str, hint: str | None = None, path: tuple[Any, ...] = ()
+    ) -> InputError:
+        return InputError(
+            code, message, file=self.doc.source, line=node.start_mark.line + 1, field=field_name(path), hint=hint
+        )
 
     def build(self, node: Node, path: tuple[Any, ...]) -> Any:
         # compose() resolves an alias to the node it names, so a node met twice is an alias:
@@ -172,8 +218,57 @@ class _Builder:
         if isinstance(node, SequenceNode):
             return [self.build(v, path + (i,)) for i, v in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
+        shown = node.value if len(node.value) <= 60 else node.value[:57] + "..."
+        if node.tag in (_INT_TAG, _FLOAT_TAG):
+            self.check_number(node, shown, path)
         try:
-            return self.constructor.construct_object(node)
+            value = self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError) as exc:
-            shown = node.value if len(node.value) <= 60 else node.value[:57] + "..."
-            raise self.fail(node, "yaml_value", f"cannot read the value '{shown}': {exc}") from None
+            raise self.fail(node, "yaml_value", f"cannot read the value '{shown}': {exc}", path=path) from None
+        if isinstance(value, str) and not value.isascii():
+            value = self.check_unicode(node, value, path)
+        return value
+
+    def check_number(self, node: ScalarNode, shown: str, path: tuple[Any, ...]) -> None:
+        text = node.value
+        if ":" in text or (node.tag == _INT_TAG and _OTHER_BASE.fullmatch(text)):
+            kind = "base 60 (1:30 is 90)" if ":" in text else "octal, hex or binary (010 is 8)"
+            raise self.fail(
+                node,
+                "yaml_ambiguous_number",
+                f"YAML 1.1 reads '{shown}' as a number in {kind}, which is rarely what was meant",
+                hint=f"write the number in plain decimals, or quote it ('{shown}') if it is text such as a code",
+                path=path,
+            )
+        digits = sum(c.isdigit() for c in text)
+        if digits > MAX_NUMBER_DIGITS:
+            raise self.fail(
+                node,
+                "input_number_too_large",
+                f"a number with {digits:,} digits; at most {MAX_NUMBER_DIGITS:,} are read",
+                hint="check the number; quantities are plain amounts in the unit of their name",
+                path=path,
+            )
+
+    def check_unicode(self, node: ScalarNode, value: str, path: tuple[Any, ...]) -> str:
+        # Only the pure-Python loader lets a \ud800 escape through; a pair of them is one character.
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            pass
+        try:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            raise self.fail(
+                node,
+                "input_bad_unicode",
+                "the text has a lone UTF-16 surrogate (\\uD800-\\uDFFF), which is not a character",
+                hint="write the character itself, or its \\U0001XXXX escape",
+                path=path,
+            ) from None
+
+
+def field_name(path: tuple[Any, ...]) -> str | None:
+    """('quantities', 'beds') -> 'quantities.beds', as ProjectError names fields; None for the top."""
+    return ".".join(str(p) for p in path if p != "<key>") or None

@@ -29,6 +29,9 @@ fi
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
+# Every dependency at the version and hash in requirements.lock (runtime and test extras; README
+# "Dependencies" says how to move them), then envscreen itself, editable, with nothing more.
 # durable-rules is an sdist: pip builds its C extension here with gcc.
-.venv/bin/python -m pip install -q -e ".[test]"
+.venv/bin/python -m pip install -q -r requirements.lock
+.venv/bin/python -m pip install -q --no-deps -e .
 .venv/bin/python -c "import durable.lang" || { echo "durable-rules did not build or import" >&2; exit 1; }

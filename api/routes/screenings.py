@@ -11,6 +11,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from screening.json_source import first_problem, load_marked
+
 from ..deps import ServiceDep, SettingsDep
 from ..problems import Problem, ProblemError
 from ..schemas import PROJECT_EXAMPLE, PROJECT_YAML_EXAMPLE, BatchCreate, BatchPublic, ProjectCreate, ScreeningPublic
@@ -124,10 +126,17 @@ async def create_screenings(request: Request, service: ServiceDep, settings: Set
     """Screen many projects: each result is a decision (stored, with its id) or a problem, never all-or-nothing."""
     check_media_type(request.headers.get("content-type"), JSON_TYPES)
     body = await request.body()
+    # Parsed here, not by pydantic's JSON reader, which keeps the last of two equal keys: the
+    # batch's own fields are checked now, each project's when it is screened (its own result).
+    data = load_marked(decode(body), source="<request>")
+    problem = first_problem(data, source="<request>", depth=2)
+    if problem is not None:
+        raise problem
     try:
-        batch = BatchCreate.model_validate_json(body)
+        batch = BatchCreate.model_validate(data)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from None
+    items = data["projects"]  # as parsed, with their problems marked (validation made plain copies)
     if len(batch.projects) > settings.batch_limit:
         raise ProblemError(
             422,
@@ -144,7 +153,7 @@ async def create_screenings(request: Request, service: ServiceDep, settings: Set
                 }
             ],
         )
-    results = await in_worker(request, lambda: service.create_many(batch.projects, request.url.path))
+    results = await in_worker(request, lambda: service.create_many(items, request.url.path))
     return Response(json.dumps({"results": results}, ensure_ascii=False), media_type="application/json")
 
 
