@@ -97,12 +97,15 @@ class ListCase:
     line: int | None
 
 
-def load_list_cases(pack: LocalPack, lst: EntryList) -> list[ListCase]:
-    """Read a list's cases; the screening date defaults to the pack's first day in force."""
+def load_list_cases(pack: LocalPack, lst: EntryList, not_before: dt.date | None = None) -> list[ListCase]:
+    """Read a list's cases; the screening date defaults to the pack's first day in force, or
+    `not_before` (the first day a directory edition is in force) when that is later."""
     path = Path(lst.source).with_suffix(".cases.yaml")
+    first = max(pack.effective_from, not_before) if not_before else pack.effective_from
     out = []
     for c, project, line in _read_cases(path, _LIST_EXPECT_KEYS):
-        on = c.get("on", pack.effective_from)
+        # YAML 1.1 reads a bare `on:` key as the boolean true
+        on = c.get("on", c.get(True, first))
         out.append(
             ListCase(
                 where=f"{pack.id}/{lst.id}",
@@ -239,17 +242,19 @@ def run_suite(screener: Screener, items: set[int] | None = None) -> SuiteReport:
         for local in screener.rules.local_packs:
             for lst in local.lists:
                 fired: set[str] = set()
-                quiet: set[str] = set()
-                for lc in load_list_cases(local, lst):
+                quiet: set[tuple[str, str, str]] = set()
+                for lc in load_list_cases(local, lst, screener.rules.packs[0].effective_from):
                     r, reached, shown_quiet = run_list_case(screener, lc, local)
                     results.append(r)
                     fired |= reached
-                    quiet |= shown_quiet
+                    # the entries a case shows quiet are those of the versions in force on its date
+                    in_force = [p for p in screener.rules.local_packs if p.in_force(lc.on)]
+                    quiet |= {(p.id, p.version, i) for p in in_force for i in shown_quiet}
                 where = (
                     f"{local.id} {local.version}/{lst.id}" if _versions(screener, local) > 1 else f"{local.id}/{lst.id}"
                 )
                 uncovered += [f"entry {e.id} ({where}) firing" for e in lst.entries if e.id not in fired]
-                quiet_ids.update((local.id, local.version, i) for i in quiet)
+                quiet_ids.update(quiet)
                 entries += [(e.key, where) for e in lst.entries]
         # A case of another list may show an entry not firing (a pack's lists share sites).
         uncovered += [f"entry {k[2]} ({where}) not firing" for k, where in entries if k not in quiet_ids]
