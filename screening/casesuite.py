@@ -105,7 +105,8 @@ def load_list_cases(pack: LocalPack, lst: EntryList, not_before: dt.date | None 
     out = []
     for c, project, line in _read_cases(path, _LIST_EXPECT_KEYS):
         # YAML 1.1 reads a bare `on:` key as the boolean true
-        on = c.get("on", c.get(True, first))
+        raw: dict[Any, Any] = c
+        on = raw.get("on", raw.get(True, first))
         out.append(
             ListCase(
                 where=f"{pack.id}/{lst.id}",
