@@ -108,7 +108,7 @@ def build_service(settings: Settings, screener: Screener | None = None) -> Servi
     if screener is None:
         # THE place where zones reach the screener (docs/zones.md): a ZoneSet is built from
         # settings.zones (directory, postgresql:// URL, bundled default) and indexed once here.
-        screener = Screener(settings.rules_dir, zones=_zones_arg(settings))
+        screener = Screener(settings.rules_dir, zones=_zones_arg(settings), bundled_rules=settings.bundled_rules)
     try:
         zone_set = screener.zones  # loads the bundled layers now rather than on the first site
     except ImportError:

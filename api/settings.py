@@ -18,7 +18,8 @@ class Settings:
     "none" for no zone layers at all.
     """
 
-    rules_dir: str | None = None
+    rules_dir: str | None = None  # packs added on top of the bundled nationwide ones
+    bundled_rules: bool = True  # False: rules_dir alone (ENVSCREEN_BUNDLED_RULES=0)
     zones: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     max_body_bytes: int = 1024 * 1024
@@ -33,6 +34,7 @@ class Settings:
 
     ENV = {
         "rules_dir": "ENVSCREEN_RULES",
+        "bundled_rules": "ENVSCREEN_BUNDLED_RULES",
         "zones": "ENVSCREEN_ZONES",
         "max_body_bytes": "ENVSCREEN_MAX_BODY_BYTES",
         "request_timeout_s": "ENVSCREEN_REQUEST_TIMEOUT_S",
@@ -52,7 +54,10 @@ class Settings:
             raw = env.get(var)
             if raw:
                 kind = types[name]
-                values[name] = int(raw) if kind == "int" else float(raw) if kind == "float" else raw
+                if kind == "bool":
+                    values[name] = raw.strip().lower() not in ("0", "false", "no", "off")
+                else:
+                    values[name] = int(raw) if kind == "int" else float(raw) if kind == "float" else raw
         url = env.get("ENVSCREEN_DATABASE_URL") or env.get("DATABASE_URL")
         if url:
             values["database_url"] = url

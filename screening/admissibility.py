@@ -16,6 +16,7 @@ from typing import Any
 
 from .conditions import PREFIX, Cmp, leaves
 from .decision import Evidence, Missing, evaluate, explain, fact_name
+from .errors import InputError
 from .facts import Facts
 from .listpack import Entry, LocalPack
 from .locate import ZoneHit
@@ -54,6 +55,19 @@ class SiteChange:
 
 
 @dataclass(frozen=True)
+class JurisdictionGap:
+    """An admin code of the site that no local (non-nationwide) pack in force covers, and why:
+    `no_pack` (none loaded), `not_yet_in_force` (`pack` takes effect on `date`) or `expired`
+    (`pack` ceased to apply after `date`)."""
+
+    jurisdiction: str
+    reason: str
+    pack: str | None = None
+    version: str | None = None
+    date: str | None = None  # ISO
+
+
+@dataclass(frozen=True)
 class Admissibility:
     status: str  # one of ADMISSIBILITY
     reasons: tuple[EntryFinding, ...]  # prohibitions and conditions that hold or may hold
@@ -61,6 +75,7 @@ class Admissibility:
     missing: tuple[Missing, ...]
     message_zh: str
     message_en: str
+    jurisdiction_gaps: tuple[JurisdictionGap, ...] = ()  # admin codes of the site with no local pack in force
 
 
 @dataclass(frozen=True)
@@ -80,15 +95,44 @@ class LocalTier:
 
 
 def packs_in_force(packs: Sequence[LocalPack], jurisdictions: tuple[str, ...], on: dt.date | None) -> list[LocalPack]:
-    """The local packs for the site's jurisdictions in force on `on`; of several versions of a
-    pack, the newest in force."""
-    best: dict[str, LocalPack] = {}
+    """The local packs for the site's jurisdictions in force on `on`: at most one version of each
+    pack (versions never overlap, checked at load). Without a date a pack with several versions
+    cannot be chosen: an input error, never a guess."""
+    chosen: dict[str, LocalPack] = {}
     for p in packs:
         if not p.in_force(on) or not (p.jurisdiction == "CN" or p.covers(jurisdictions)):
             continue
-        if p.id not in best or p.effective_from > best[p.id].effective_from:
-            best[p.id] = p
-    return sorted(best.values(), key=lambda p: (len(p.jurisdiction), p.id))
+        if p.id in chosen:
+            raise InputError(
+                "input_date_required",
+                f"pack '{p.id}' has several versions ({chosen[p.id].version}, {p.version}): the screening needs a date",
+                field="application_date",
+                hint="give the project an application_date, or a screening date (--date, on=)",
+            )
+        chosen[p.id] = p
+    return sorted(chosen.values(), key=lambda p: (len(p.jurisdiction), p.id))
+
+
+def jurisdiction_gaps(
+    packs: Sequence[LocalPack], jurisdictions: tuple[str, ...], on: dt.date | None
+) -> tuple[JurisdictionGap, ...]:
+    """The site's admin codes that no local pack in force on `on` covers, each with why. The
+    nationwide packs (jurisdiction CN) carry national law only, never a county's access lists,
+    so they never cover a county: a site in a county without its own pack cannot be admissible."""
+    gaps = []
+    for code in jurisdictions:
+        own = [p for p in packs if p.jurisdiction != "CN" and p.covers((code,))]
+        if any(p.in_force(on) for p in own):
+            continue
+        if on is not None and (later := [p for p in own if on < p.effective_from]):
+            p = min(later, key=lambda p: p.effective_from)
+            gaps.append(JurisdictionGap(code, "not_yet_in_force", p.id, p.version, p.effective_from.isoformat()))
+        elif own:
+            p = max(own, key=lambda p: p.effective_to or dt.date.max)
+            gaps.append(JurisdictionGap(code, "expired", p.id, p.version, str(p.effective_to)))
+        else:
+            gaps.append(JurisdictionGap(code, "no_pack"))
+    return tuple(gaps)
 
 
 def candidates(entries: Sequence[Entry], facts: Facts) -> list[Entry]:
@@ -105,8 +149,11 @@ def assess(
     has_site: bool,
     covered: bool,
     packs: Sequence[LocalPack],
+    gaps: Sequence[JurisdictionGap] = (),
 ) -> Admissibility:
-    """Admissibility from the entries that hold: prohibited > needs review > conditional > admissible."""
+    """Admissibility from the entries that hold: prohibited > needs review > conditional > admissible.
+    A site not wholly covered by the zone layers, or with an admin code that no local pack in
+    force covers (`gaps`), is at best needs_manual_review: a missing pack never makes it better."""
     if not has_site:
         return Admissibility(
             "not_assessed",
@@ -124,15 +171,15 @@ def assess(
     missing = _missing(uncertain, facts)
     if any(f.effect == "prohibited" and f.certain for f in reasons):
         status = "prohibited"
-    elif not covered or not packs or any(f.effect == "prohibited" for f in reasons):
+    elif not covered or not packs or gaps or any(f.effect == "prohibited" for f in reasons):
         status = "needs_manual_review"
     elif reasons:
         status = "conditional"
     else:
         status = "admissible"
-    zh, en = _message(status, covered, bool(packs))
+    zh, en = _message(status, covered, bool(packs), gaps)
     reasons.sort(key=lambda f: (not f.certain, ("prohibited", "restricted", "required").index(f.effect), f.rule_id))
-    return Admissibility(status, tuple(reasons), notices, missing, zh, en)
+    return Admissibility(status, tuple(reasons), notices, missing, zh, en, tuple(gaps))
 
 
 def adjust_tier(
@@ -295,11 +342,38 @@ def _dedupe(findings: list[EntryFinding]) -> list[EntryFinding]:
     return out
 
 
-def _message(status: str, covered: bool, has_packs: bool) -> tuple[str, str]:
+def _gap_text(g: JurisdictionGap) -> tuple[str, str]:
+    if g.reason == "not_yet_in_force":
+        return (
+            f"辖区 {g.jurisdiction} 的地方规则包 {g.pack} {g.version} 自 {g.date} 起施行，申请日尚未生效",
+            f"the local pack {g.pack} {g.version} of {g.jurisdiction} only takes effect on {g.date}",
+        )
+    if g.reason == "expired":
+        return (
+            f"辖区 {g.jurisdiction} 的地方规则包 {g.pack} {g.version} 已于 {g.date} 失效",
+            f"the local pack {g.pack} {g.version} of {g.jurisdiction} expired on {g.date}",
+        )
+    return (f"辖区 {g.jurisdiction} 没有已加载的地方准入规则包", f"no local pack is loaded for {g.jurisdiction}")
+
+
+def _message(status: str, covered: bool, has_packs: bool, gaps: Sequence[JurisdictionGap] = ()) -> tuple[str, str]:
     if not covered:
         return (
             "项目位置不在已加载分区图层的覆盖范围内，无法判断选址准入，需人工核实。",
             "The site lies outside the coverage of the loaded zone layers: siting needs a manual review.",
+        )
+    if gaps:
+        zh = "；".join(_gap_text(g)[0] for g in gaps)
+        en = "; ".join(_gap_text(g)[1] for g in gaps)
+        if status == "prohibited":
+            return (
+                f"选址不符合准入要求：存在禁止类情形（另：{zh}，地方准入要求未核）。",
+                f"The site is not admissible: a prohibition applies (and {en}: local access lists not checked).",
+            )
+        return (
+            f"{zh}，地方准入要求（三线一单、园区负面清单等）无法判断，选址准入需人工核实。",
+            f"No local pack in force covers the site: {en}. Local access lists could not be checked: "
+            "siting needs a manual review.",
         )
     if not has_packs:
         return (

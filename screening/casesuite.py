@@ -97,12 +97,16 @@ class ListCase:
     line: int | None
 
 
-def load_list_cases(pack: LocalPack, lst: EntryList) -> list[ListCase]:
-    """Read a list's cases; the screening date defaults to the pack's first day in force."""
+def load_list_cases(pack: LocalPack, lst: EntryList, not_before: dt.date | None = None) -> list[ListCase]:
+    """Read a list's cases; the screening date defaults to the pack's first day in force, or
+    `not_before` (the first day a directory edition is in force) when that is later."""
     path = Path(lst.source).with_suffix(".cases.yaml")
+    first = max(pack.effective_from, not_before) if not_before else pack.effective_from
     out = []
     for c, project, line in _read_cases(path, _LIST_EXPECT_KEYS):
-        on = c.get("on", pack.effective_from)
+        # YAML 1.1 reads a bare `on:` key as the boolean true
+        raw: dict[Any, Any] = c
+        on = raw.get("on", raw.get(True, first))
         out.append(
             ListCase(
                 where=f"{pack.id}/{lst.id}",
@@ -117,13 +121,18 @@ def load_list_cases(pack: LocalPack, lst: EntryList) -> list[ListCase]:
     return out
 
 
-def run_list_case(screener: Screener, case: ListCase) -> tuple[CaseResult, set[str], set[str]]:
+def run_list_case(
+    screener: Screener, case: ListCase, pack: LocalPack | None = None
+) -> tuple[CaseResult, set[str], set[str]]:
     """Screen a list case; return its result, the entries it reaches (fired, or expected to
-    may-fire) and the entries it shows not firing."""
+    may-fire) and the entries it shows not firing. With `pack`, a case dated outside that
+    version's validity fails (it would test another version)."""
 
     def result(ok: bool, message: str) -> CaseResult:
         return CaseResult(case.where, case.name, ok, message, case.file, case.line)
 
+    if pack is not None and not pack.in_force(case.on):
+        return result(False, f"'on: {case.on}' is outside the validity of {pack.id} {pack.version}"), set(), set()
     try:
         d = screener.screen(project_from_doc(case.project, screener.vocabulary), on=case.on)
     except EnvscreenError as exc:
@@ -160,13 +169,15 @@ def run_list_case(screener: Screener, case: ListCase) -> tuple[CaseResult, set[s
     return result(True, "ok"), reached, set(e.get("not_fires", []))
 
 
-def run_case(screener: Screener, case: Case) -> CaseResult:
+def run_case(screener: Screener, case: Case, on: dt.date | None = None) -> CaseResult:
+    """Screen an item case; `on` picks the directory edition the case belongs to."""
+
     def result(ok: bool, message: str) -> CaseResult:
         return CaseResult(case.item, case.name, ok, message, case.file, case.line)
 
     try:
         project = project_from_doc(case.project, screener.vocabulary)
-        d = screener.screen(project)
+        d = screener.screen(project, on=on)
     except EnvscreenError as exc:
         return result(False, f"error: {exc}")
     e = case.expect
@@ -191,6 +202,10 @@ def run_case(screener: Screener, case: Case) -> CaseResult:
     return result(not problems, "; ".join(problems) or "ok")
 
 
+def _versions(screener: Screener, pack: LocalPack) -> int:
+    return sum(1 for p in screener.rules.local_packs if p.id == pack.id)
+
+
 @dataclass(frozen=True)
 class SuiteReport:
     results: tuple[CaseResult, ...]
@@ -207,7 +222,7 @@ def run_suite(screener: Screener, items: set[int] | None = None) -> SuiteReport:
     results: list[CaseResult] = []
     uncovered: list[str] = []
     without: list[int] = []
-    for pack in screener.rules.packs:
+    for pack in screener.rules.packs:  # each edition's cases run against that edition
         for item in pack.items:
             if items is not None and item.number not in items:
                 continue
@@ -217,26 +232,31 @@ def run_suite(screener: Screener, items: set[int] | None = None) -> SuiteReport:
                 continue
             reached: set[str] = set()
             for case in cases:
-                r = run_case(screener, case)
+                r = run_case(screener, case, pack.effective_from)
                 results.append(r)
                 if r.ok and case.expect.get("tier"):
                     reached.add(case.expect["tier"])
             uncovered += [f"item {item.number} {c.tier}" for c in item.columns if c.tier not in reached]
     if items is None:
-        quiet_ids: set[str] = set()
-        entries: list[tuple[str, str]] = []
+        quiet_ids: set[tuple[str, str, str]] = set()  # (pack, version, entry): versions share ids
+        entries: list[tuple[tuple[str, str, str], str]] = []
         for local in screener.rules.local_packs:
             for lst in local.lists:
                 fired: set[str] = set()
-                quiet: set[str] = set()
-                for lc in load_list_cases(local, lst):
-                    r, reached, shown_quiet = run_list_case(screener, lc)
+                quiet: set[tuple[str, str, str]] = set()
+                for lc in load_list_cases(local, lst, screener.rules.packs[0].effective_from):
+                    r, reached, shown_quiet = run_list_case(screener, lc, local)
                     results.append(r)
                     fired |= reached
-                    quiet |= shown_quiet
-                uncovered += [f"entry {e.id} ({local.id}/{lst.id}) firing" for e in lst.entries if e.id not in fired]
+                    # the entries a case shows quiet are those of the versions in force on its date
+                    in_force = [p for p in screener.rules.local_packs if p.in_force(lc.on)]
+                    quiet |= {(p.id, p.version, i) for p in in_force for i in shown_quiet}
+                where = (
+                    f"{local.id} {local.version}/{lst.id}" if _versions(screener, local) > 1 else f"{local.id}/{lst.id}"
+                )
+                uncovered += [f"entry {e.id} ({where}) firing" for e in lst.entries if e.id not in fired]
                 quiet_ids.update(quiet)
-                entries += [(e.id, f"{local.id}/{lst.id}") for e in lst.entries]
+                entries += [(e.key, where) for e in lst.entries]
         # A case of another list may show an entry not firing (a pack's lists share sites).
-        uncovered += [f"entry {i} ({where}) not firing" for i, where in entries if i not in quiet_ids]
+        uncovered += [f"entry {k[2]} ({where}) not firing" for k, where in entries if k not in quiet_ids]
     return SuiteReport(tuple(results), tuple(uncovered), tuple(without))

@@ -33,7 +33,20 @@ class Lang(StrEnum):
     en = "en"
 
 
-RulesOpt = Annotated[Path | None, typer.Option("--rules", help="rules directory (default: the bundled rules)")]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
+        help="a directory of rule packs added on top of the bundled nationwide ones (docs/rule-packs.md)",
+    ),
+]
+NoBundledOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-bundled-rules",
+        help="leave the bundled rules out: --rules DIR must then hold vocabulary.yaml and a directory pack",
+    ),
+]
 ZonesOpt = Annotated[
     str | None,
     typer.Option(
@@ -43,8 +56,8 @@ ZonesOpt = Annotated[
 ]
 
 
-def _screener(rules: Path | None, zones: str | None = None) -> Screener:
-    return Screener(rules, zones=zones)
+def _screener(rules: Path | None, zones: str | None = None, no_bundled: bool = False) -> Screener:
+    return Screener(rules, zones=zones, bundled_rules=not no_bundled)
 
 
 def _date(value: str | None) -> dt.date:
@@ -73,6 +86,7 @@ def check(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="output format")] = Format.text,
     lang: Annotated[Lang, typer.Option("--lang", help="language of text and Markdown output")] = Lang.zh,
     rules: RulesOpt = None,
+    no_bundled_rules: NoBundledOpt = False,
     zones: ZonesOpt = None,
     map_path: Annotated[
         Path | None,
@@ -88,7 +102,7 @@ def check(
     """Screen projects: the EIA tier under the 2021 directory and the local packs, admissibility
     of the site on the zone layers, with reasons and next steps."""
     on = _date(date)
-    screener = _screener(rules, zones)
+    screener = _screener(rules, zones, no_bundled_rules)
     files = _project_files(paths)
     if not files:
         raise InputError(
@@ -154,12 +168,14 @@ def _write_map(screener: Screener, project: Any, file: Path, map_path: Path, bat
 def vocabulary(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.markdown,
     rules: RulesOpt = None,
+    no_bundled_rules: NoBundledOpt = False,
 ) -> None:
     """List every term a project file may use, with its meaning and unit."""
     from .rulepack import load_rules
     from .vocabulary_doc import render_vocabulary
 
-    typer.echo(render_vocabulary(load_rules(rules).vocabulary, fmt.value), nl=False)
+    vocab = load_rules(rules, bundled=not no_bundled_rules).vocabulary
+    typer.echo(render_vocabulary(vocab, fmt.value), nl=False)
 
 
 def _item_set(spec: str | None) -> set[int] | None:
@@ -180,13 +196,14 @@ def rules_test(
     items: Annotated[str | None, typer.Option(help="item numbers, e.g. 1-35,40")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list passing cases too")] = False,
     rules: RulesOpt = None,
+    no_bundled_rules: NoBundledOpt = False,
 ) -> None:
     """Run the test cases beside each rule; fail on a wrong answer or an uncovered column."""
     from .casesuite import run_suite
     from .rulepack import load_rules
 
     selected = _item_set(items)
-    report = run_suite(Screener(load_rules(rules, selected)), selected)
+    report = run_suite(Screener(load_rules(rules, selected, bundled=not no_bundled_rules)), selected)
     for r in report.results:
         if verbose or not r.ok:
             where = f"item {r.item}" if isinstance(r.item, int) else r.item
@@ -202,22 +219,23 @@ def rules_test(
 
 
 @rules_app.command("stats")
-def rules_stats(rules: RulesOpt = None) -> None:
+def rules_stats(rules: RulesOpt = None, no_bundled_rules: NoBundledOpt = False) -> None:
     """Count items, clauses, clauses with a manual check, and compiled rulesets."""
     from .conditions import Manual, leaves
 
-    screener = _screener(rules)
+    screener = _screener(rules, None, no_bundled_rules)
     for pack in screener.rules.packs:
         clauses = [c for i in pack.items for col in i.columns for c in col.clauses]
         manual = [c for c in clauses if any(isinstance(leaf, Manual) for leaf in leaves(c.condition))]
         typer.echo(
-            f"{pack.id} {pack.version}: {len(pack.items)} items, {len(clauses)} clauses, "
+            f"{pack.id} {pack.version} (from {pack.effective_from}): {len(pack.items)} items, {len(clauses)} clauses, "
             f"{len(clauses) - len(manual)} fully encoded, {len(manual)} with a manual check"
         )
         for c in manual:
             typer.echo(f"  manual: {c.id}: {c.text}")
-    sizes = [len(rs.rules) + 1 for rs in screener.engine.rulesets]
-    typer.echo(f"rulesets: {len(sizes)}, rules per ruleset: {sizes}")
+    for engine in screener.engines.values():
+        sizes = [len(rs.rules) + 1 for rs in engine.rulesets]
+        typer.echo(f"{engine.pack.id} {engine.pack.version}: rulesets: {len(sizes)}, rules per ruleset: {sizes}")
     for local in screener.rules.local_packs:
         by_effect: dict[str, int] = {}
         for e in local.entries:
@@ -239,6 +257,7 @@ def serve(
         int, typer.Option(min=1, help="worker processes (durable-rules is not thread-safe: scale with processes)")
     ] = 1,
     rules: RulesOpt = None,
+    no_bundled_rules: NoBundledOpt = False,
     zones: ZonesOpt = None,
     database_url: Annotated[
         str | None,
@@ -259,6 +278,7 @@ def serve(
     settings = Settings.from_env()
     overrides: dict[str, Any] = {"rules_dir": str(rules) if rules else None, "zones": zones}
     overrides["database_url"] = database_url
+    overrides["bundled_rules"] = False if no_bundled_rules else None
     settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     # Worker processes build their app from the environment: settings travel that way.
     os.environ.update(settings.to_env())

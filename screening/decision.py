@@ -210,10 +210,18 @@ def _evidence(leaf: Cmp, value: Any, units: Mapping[str, str | None]) -> Evidenc
 # ---------------------------------------------------------------- the decision
 
 
-def decide(project: Project, facts: Facts, fired: frozenset[str], candidates: set[int], rules: RuleSet) -> Decision:
-    """Combine fired rule names into a Decision (article 4: highest tier; article 5: exempt)."""
-    pack = rules.directory
-    items, units = rules.items, rules.units
+def decide(
+    project: Project,
+    facts: Facts,
+    fired: frozenset[str],
+    candidates: set[int],
+    rules: RuleSet,
+    pack: RulePack | None = None,
+) -> Decision:
+    """Combine fired rule names into a Decision (article 4: highest tier; article 5: exempt);
+    `pack`: the directory edition that fired (default: the newest)."""
+    pack = pack or rules.directory
+    items, units = pack.by_number, rules.units
     outcomes: list[ItemOutcome] = []
     findings: list[Finding] = []
     uncertain: list[tuple[Item, Clause | None]] = []

@@ -26,7 +26,7 @@ from .conditions import Node, leaves, to_durable
 from .errors import EngineError, RuleError
 from .facts import Facts
 from .project import Project
-from .rulepack import Item, RuleSet
+from .rulepack import Item, RulePack, RuleSet
 
 MAX_RULES = 200
 MAX_FACTS = 120  # each fact travels as two properties (lo, hi): 240 + sid + guard < 255
@@ -91,8 +91,9 @@ def item_rules(item: Item) -> list[CompiledRule]:
     return out
 
 
-def pack_rulesets(rules: RuleSet, prefix: str) -> list[CompiledRuleset]:
-    """Split the items into rulesets that stay under MAX_RULES and MAX_FACTS (hazards 2, 8)."""
+def pack_rulesets(rules: RuleSet, prefix: str, pack: RulePack | None = None) -> list[CompiledRuleset]:
+    """Split the items of one directory edition (default: the newest) into rulesets that stay
+    under MAX_RULES and MAX_FACTS (hazards 2, 8)."""
     out: list[CompiledRuleset] = []
     cur_items: dict[int, tuple[str, ...]] = {}
     cur_rules: list[CompiledRule] = []
@@ -103,35 +104,37 @@ def pack_rulesets(rules: RuleSet, prefix: str) -> list[CompiledRuleset]:
             name = f"{prefix}/{len(out)}"
             out.append(CompiledRuleset(name, tuple(cur_items), tuple(cur_rules), tuple(sorted(cur_keys)), cur_items))
 
-    for pack in rules.packs:
-        for item in pack.items:
-            rs = item_rules(item)
-            keys = set().union(*(r.fact_keys for r in rs))
-            if len(rs) + 1 > MAX_RULES or len(keys) > MAX_FACTS:
-                raise EngineError(
-                    "engine_item_too_large",
-                    f"item {item.number} compiles to {len(rs)} rules and {len(keys)} facts; split its clauses",
-                    file=item.source,
-                )
-            if len(cur_rules) + len(rs) + 1 > MAX_RULES or len(cur_keys | keys) > MAX_FACTS:
-                flush()
-                cur_items, cur_rules, cur_keys = {}, [], set()
-            cur_items[item.number] = tuple(sorted(keys))
-            cur_rules.extend(rs)
-            cur_keys |= keys
+    for item in (pack or rules.directory).items:
+        rs = item_rules(item)
+        keys = set().union(*(r.fact_keys for r in rs))
+        if len(rs) + 1 > MAX_RULES or len(keys) > MAX_FACTS:
+            raise EngineError(
+                "engine_item_too_large",
+                f"item {item.number} compiles to {len(rs)} rules and {len(keys)} facts; split its clauses",
+                file=item.source,
+            )
+        if len(cur_rules) + len(rs) + 1 > MAX_RULES or len(cur_keys | keys) > MAX_FACTS:
+            flush()
+            cur_items, cur_rules, cur_keys = {}, [], set()
+        cur_items[item.number] = tuple(sorted(keys))
+        cur_rules.extend(rs)
+        cur_keys |= keys
     flush()
     return out
 
 
 class Engine:
-    """Compiled rules, registered with durable-rules once per process; `fire` is the only
-    way the rest of envscreen touches the engine. Safe to call from several threads."""
+    """The compiled rules of one directory edition (default: the newest), registered with
+    durable-rules once per process; `fire` is the only way the rest of envscreen touches the
+    engine. Safe to call from several threads."""
 
-    def __init__(self, rules: RuleSet) -> None:
+    def __init__(self, rules: RuleSet, pack: RulePack | None = None) -> None:
         self.rules = rules
-        pack = rules.directory
+        pack = pack or rules.directory
+        self.pack = pack
+        # Hazard 6: the edition's id and version and an instance number make every name new.
         prefix = f"{pack.id}@{pack.version}#{next(_INSTANCES)}"
-        self.rulesets = pack_rulesets(rules, prefix)
+        self.rulesets = pack_rulesets(rules, prefix, pack)
         self._ruleset_of = {n: rs for rs in self.rulesets for n in rs.items}
         # Only the facts of the candidate items travel: every other item's rules compare
         # against absent properties, which durable-rules evaluates as false, so they stay quiet.
@@ -139,7 +142,7 @@ class Engine:
         self._code_exact: dict[str, set[int]] = {}
         self._code_prefix: dict[str, set[int]] = {}
         self._types: dict[str, set[int]] = {}
-        for item in rules.items.values():
+        for item in pack.items:
             for c in item.industry_codes:
                 self._code_exact.setdefault(c, set()).add(item.number)
                 for k in range(1, len(c) + 1):
@@ -151,7 +154,7 @@ class Engine:
                 for k in range(1, len(c) + 1):
                     self._code_prefix.setdefault(c[:k], set()).add(item.number)
         self.type_codes: dict[str, tuple[str, ...]] = {}
-        for item in rules.items.values():
+        for item in pack.items:
             for t in item.project_types:
                 self.type_codes[t] = tuple(sorted(set(self.type_codes.get(t, ())) | set(item.related_codes)))
         register({rs.name: self._definition(rs) for rs in self.rulesets})

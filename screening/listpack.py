@@ -80,6 +80,12 @@ class Entry:
     condition: Node  # applies AND when; normal form
     source: str
     line: int | None
+    pack_version: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Unique across loaded packs: versions of one pack share entry ids, never their conditions."""
+        return (self.pack_id, self.pack_version, self.id)
 
 
 @dataclass(frozen=True)
@@ -186,7 +192,7 @@ def load_local_pack(pack_dir: Path, vocab: Vocabulary, tier_names: tuple[str, ..
     for f in sorted((pack_dir / "lists").glob("*.yaml")):
         if f.name.endswith(".cases.yaml"):
             continue
-        lst = _load_list(f, vocab, pid, prefix, tier_names)
+        lst = _load_list(f, vocab, pid, str(_text(doc, d, "version")), prefix, tier_names)
         for e in lst.entries:
             if e.id in seen:
                 raise RuleError("rule_duplicate_entry", f"entry '{e.id}' is defined twice", file=e.source, line=e.line)
@@ -212,7 +218,9 @@ def load_local_pack(pack_dir: Path, vocab: Vocabulary, tier_names: tuple[str, ..
     )
 
 
-def _load_list(path: Path, vocab: Vocabulary, pack_id: str, prefix: str, tier_names: tuple[str, ...]) -> EntryList:
+def _load_list(
+    path: Path, vocab: Vocabulary, pack_id: str, version: str, prefix: str, tier_names: tuple[str, ...]
+) -> EntryList:
     doc = read_yaml_file(path)
     d = _mapping(doc, (), doc.data)
     _only(doc, (), d, _LIST_KEYS)
@@ -273,6 +281,7 @@ def _load_list(path: Path, vocab: Vocabulary, pack_id: str, prefix: str, tier_na
                 condition=nnf(All((applies, when))),
                 source=str(path),
                 line=doc.line_of(at),
+                pack_version=version,
             )
         )
     return EntryList(

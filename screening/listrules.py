@@ -136,16 +136,16 @@ class ListEngine:
     Safe to call from several threads: sessions run under the engine's process-wide lock."""
 
     def __init__(self, entries: Iterable[Entry]) -> None:
-        self.compiled = {e.id: compile_entry(e) for e in entries}
+        self.compiled = {e.key: compile_entry(e) for e in entries}
         self.ruleset = f"lists#{next(_INSTANCES)}"
         register({self.ruleset: _definition()})
 
     def evaluate(self, facts: Facts, entries: Sequence[Entry]) -> dict[str, bool | None]:
         """Three-valued result of each entry: True holds, None may hold (facts unknown), False not."""
         index: dict[Literal, int] = {}
-        routed = [e for e in entries if self.compiled[e.id].may_concern(facts)]
+        routed = [e for e in entries if self.compiled[e.key].may_concern(facts)]
         for e in routed:
-            for conj in self.compiled[e.id].conjunctions:
+            for conj in self.compiled[e.key].conjunctions:
                 for lit in conj:
                     index.setdefault(lit, len(index))
         # Each distinct literal travels once, with the lowest and highest possible value of its
@@ -173,7 +173,7 @@ class ListEngine:
         out: dict[str, bool | None] = dict.fromkeys((e.id for e in entries), False)
         for e in routed:
             result: bool | None = False
-            for conj in self.compiled[e.id].conjunctions:
+            for conj in self.compiled[e.key].conjunctions:
                 ids = [index[lit] for lit in conj]
                 if all(i in certain for i in ids):
                     result = True

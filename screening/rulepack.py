@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .conditions import INDUSTRIAL_BUILDING_KEY, PREFIX, All, AnyOf, Cmp, ConditionParser, Node, nnf
-from .errors import RuleError
+from .errors import InputError, RuleError
 from .listpack import LocalPack, load_local_pack, pack_kind
 from .vocabulary import Vocabulary, load_vocabulary
 from .yaml_source import YamlDoc, read_yaml_file
@@ -89,30 +89,61 @@ class RulePack:
     notes: dict[str, dict[str, str]]
 
     def item(self, number: int) -> Item:
-        return self._by_number[number]
+        return self.by_number[number]
 
-    @property
-    def _by_number(self) -> dict[int, Item]:
+    @cached_property
+    def by_number(self) -> dict[int, Item]:
         return {i.number: i for i in self.items}
+
+    def in_force(self, on: dt.date | None) -> bool:
+        """Whether this edition applies on `on` (None: no date given, every edition does)."""
+        if on is None:
+            return True
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
 
 
 @dataclass(frozen=True)
 class RuleSet:
-    """Everything loaded from one rules directory: the vocabulary and the packs."""
+    """Everything loaded from the rules directories: the vocabulary and the packs."""
 
     vocabulary: Vocabulary
-    packs: tuple[RulePack, ...]  # the national directory
+    packs: tuple[RulePack, ...]  # editions of the national directory, oldest first; never merged
     root: Path
     local_packs: tuple[LocalPack, ...] = ()  # access lists, negative lists, catalogs (kind: local)
+    roots: tuple[Path, ...] = ()  # every directory packs were read from (bundled first)
 
     @property
     def directory(self) -> RulePack:
-        return self.packs[0]
+        """The newest edition, for listings; a screening picks its own with `directory_on`."""
+        return self.packs[-1]
+
+    def directory_on(self, on: dt.date | None) -> RulePack:
+        """The edition of the national directory in force on `on`. No edition in force, or no
+        date while several editions are loaded, is an input error: never a silent fallback."""
+        if on is None:
+            if len(self.packs) == 1:
+                return self.packs[0]
+            raise InputError(
+                "input_date_required",
+                f"several editions of the national directory are loaded ({_editions(self.packs)}): "
+                "the screening needs a date",
+                field="application_date",
+                hint="give the project an application_date, or a screening date (--date, on=)",
+            )
+        found = [p for p in self.packs if p.in_force(on)]
+        if not found:
+            raise InputError(
+                "input_no_directory_in_force",
+                f"no edition of the national directory is in force on {on} (loaded: {_editions(self.packs)})",
+                field="application_date",
+                hint="check the application date, or add the edition in force then to the rules",
+            )
+        return found[0]  # versions never overlap (checked at load)
 
     @cached_property
     def items(self) -> dict[int, Item]:
-        """Every item of every pack by number."""
-        return {i.number: i for p in self.packs for i in p.items}
+        """The items of the newest edition by number (a screening reads its own edition's)."""
+        return self.directory.by_number
 
     @cached_property
     def units(self) -> dict[str, str | None]:
@@ -127,21 +158,117 @@ def default_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-def load_rules(rules_dir: Path | str | None = None, items: set[int] | None = None) -> RuleSet:
-    """Load the vocabulary and every pack below `rules_dir` (default: the bundled rules);
-    `items` keeps only those item numbers (to test part of a pack)."""
-    root = Path(rules_dir) if rules_dir is not None else default_rules_dir()
-    if not root.is_dir():
-        raise RuleError("rules_dir_missing", "the rules directory does not exist", file=str(root))
-    vocab = load_vocabulary(root)
-    dirs = sorted(p.parent for p in root.glob("*/pack.yaml"))
-    packs = tuple(load_pack(d, vocab, items) for d in dirs if pack_kind(d) == "directory")
-    local = tuple(load_local_pack(d, vocab, TIERS) for d in dirs if pack_kind(d) == "local")
-    if not packs:
+def load_rules(rules_dir: Path | str | None = None, items: set[int] | None = None, *, bundled: bool = True) -> RuleSet:
+    """Load the vocabulary and the packs (default: the bundled rules); `items` keeps only those
+    item numbers (to test part of a pack).
+
+    With `rules_dir`, its packs come on top of the bundled nationwide ones (vocabulary,
+    directory editions, packs with jurisdiction CN); the bundled packs of one jurisdiction (the
+    illustrative sample county) are left out. `bundled=False` loads `rules_dir` alone. A pack
+    in `rules_dir` with the id and version of a bundled one replaces it; another version of it
+    is one more version (overlapping validity is refused)."""
+    base = default_rules_dir()
+    user = Path(rules_dir) if rules_dir is not None else None
+    if user is not None and not user.is_dir():
+        raise RuleError("rules_dir_missing", "the rules directory does not exist", file=str(user))
+    if user is None and not bundled:
+        raise RuleError("rules_nothing_to_load", "no rules directory given and the bundled rules left out")
+    if user is not None and user.resolve() == base.resolve():
+        user, bundled = None, True
+    if user is None:
+        roots, vocab = [base], load_vocabulary(base)
+    elif bundled:
+        roots, vocab = [base, user], load_vocabulary(base)
+        vocab = extend_vocabulary(vocab, user)
+    else:
+        roots, vocab = [user], load_vocabulary(user)
+    directories: dict[tuple[str, str], RulePack] = {}
+    local: dict[tuple[str, str], LocalPack] = {}
+    for root in roots:
+        overlay = user is not None and root == user
+        seen: dict[tuple[str, str], str] = {}
+        for d in sorted(p.parent for p in root.glob("*/pack.yaml")):
+            pack: RulePack | LocalPack
+            if pack_kind(d) == "directory":
+                pack = load_pack(d, vocab, items)
+            else:
+                pack = load_local_pack(d, vocab, TIERS)
+                if user is not None and not overlay and pack.jurisdiction != "CN":
+                    continue  # a bundled pack of one jurisdiction: the user's rules speak for theirs
+            key = (pack.id, pack.version)
+            if key in seen:
+                raise RuleError(
+                    "rules_duplicate_version",
+                    f"pack '{pack.id}' version {pack.version} is defined twice ({seen[key]} and {d})",
+                    file=str(d / "pack.yaml"),
+                    field="version",
+                    hint="give each version its own version string and dates, or remove the copy",
+                )
+            seen[key] = str(d)
+            # a user's copy of a bundled version replaces it
+            if isinstance(pack, RulePack):
+                directories[key] = pack
+            else:
+                local[key] = pack
+    if not directories:
         raise RuleError(
-            "rules_no_pack", "no rule pack (a folder with pack.yaml) in the rules directory", file=str(root)
+            "rules_no_pack",
+            "no national directory pack (a folder with pack.yaml) in the rules directory",
+            file=str(user or base),
+            hint="leave the bundled rules in (drop --no-bundled-rules), or add a directory pack",
         )
-    return RuleSet(vocabulary=vocab, packs=packs, root=root, local_packs=local)
+    packs = tuple(sorted(directories.values(), key=lambda p: p.effective_from))
+    _check_versions(
+        [("the national directory", p.id, p.version, p.effective_from, p.effective_to, p.source) for p in packs]
+    )
+    local_packs = tuple(sorted(local.values(), key=lambda p: (p.id, p.effective_from)))
+    groups: dict[str, list[LocalPack]] = {}
+    for lp in local_packs:
+        groups.setdefault(lp.id, []).append(lp)
+    for pid, group in groups.items():
+        _check_versions([(f"pack '{pid}'", p.id, p.version, p.effective_from, p.effective_to, p.source) for p in group])
+    return RuleSet(vocabulary=vocab, packs=packs, root=user or base, local_packs=local_packs, roots=tuple(roots))
+
+
+def extend_vocabulary(base: Vocabulary, rules_dir: Path) -> Vocabulary:
+    """`base` plus the terms of `rules_dir`'s vocabulary files, if it has any; a term defined in
+    both must be defined the same (a changed meaning of a bundled term is refused)."""
+    if not (rules_dir / "vocabulary.yaml").is_file() and not (rules_dir / "vocabulary.d").is_dir():
+        return base
+    return load_vocabulary(rules_dir, base=base)
+
+
+_Version = tuple[str, str, str, dt.date, "dt.date | None", str]
+
+
+def _check_versions(versions: list[_Version]) -> None:
+    """Refuse versions of one pack whose validity intervals overlap: which one applies on a date
+    must never depend on the order folders are read in."""
+    for what, _, version, start, end, src in versions:
+        if end is not None and end < start:
+            raise RuleError(
+                "rule_bad_date",
+                f"{what} version {version}: effective_to {end} is before effective_from {start}",
+                file=str(Path(src) / "pack.yaml"),
+                field="effective_to",
+            )
+    ordered = sorted(versions, key=lambda v: v[3])
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        what, _, version_a, from_a, to_a, src_a = a
+        _, _, version_b, from_b, to_b, src_b = b
+        if to_a is None or to_a >= from_b:
+            raise RuleError(
+                "rules_overlapping_versions",
+                f"{what}: version {version_a} ({src_a}, {from_a} to {to_a or 'open'}) overlaps version "
+                f"{version_b} ({src_b}, {from_b} to {to_b or 'open'})",
+                file=str(Path(src_b) / "pack.yaml"),
+                field="effective_from",
+                hint=f"give version {version_a} an effective_to before {from_b} (in {src_a}/pack.yaml)",
+            )
+
+
+def _editions(packs: tuple[RulePack, ...]) -> str:
+    return ", ".join(f"{p.id} {p.version} from {p.effective_from}" for p in packs)
 
 
 def load_pack(pack_dir: Path, vocab: Vocabulary, only: set[int] | None = None) -> RulePack:
@@ -176,8 +303,8 @@ def load_pack(pack_dir: Path, vocab: Vocabulary, only: set[int] | None = None) -
         short=str(_field(doc, d, ("short",))),
         version=str(_field(doc, d, ("version",))),
         jurisdiction=str(_field(doc, d, ("jurisdiction",))),
-        effective_from=_field(doc, d, ("effective_from",)),
-        effective_to=d.get("effective_to"),
+        effective_from=_date(doc, d, "effective_from", required=True),
+        effective_to=_date(doc, d, "effective_to"),
         citation_prefix=str(_field(doc, d, ("citation_prefix",))),
         tiers=tiers,
         items=tuple(items),
@@ -311,4 +438,19 @@ def _field(doc: YamlDoc, d: dict[str, Any], path: tuple[str, ...]) -> Any:
                 "rule_missing_field", f"missing field '{'.'.join(path)}'", file=doc.source, line=doc.line_of(path[:-1])
             )
         v = v[p]
+    return v
+
+
+def _date(doc: YamlDoc, d: dict[str, Any], key: str, *, required: bool = False) -> Any:
+    v = d.get(key)
+    if v is None and not required:
+        return None
+    if not isinstance(v, dt.date) or isinstance(v, dt.datetime):
+        raise RuleError(
+            "rule_bad_date",
+            f"'{key}' must be a date like 2021-01-01",
+            file=doc.source,
+            line=doc.line_of((key,)),
+            field=key,
+        )
     return v

@@ -12,14 +12,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .admissibility import adjust_tier, assess, candidates, describe_location, packs_in_force
+from .admissibility import adjust_tier, assess, candidates, describe_location, jurisdiction_gaps, packs_in_force
 from .conditions import PREFIX, Cmp, leaves, zone_selector
 from .decision import Decision, decide
 from .engine import Engine
+from .errors import RuleError
 from .facts import Facts, LayerKinds
+from .listpack import Entry, LocalPack
 from .listrules import ListEngine
 from .project import Project
-from .rulepack import RuleSet, load_rules
+from .rulepack import RulePack, RuleSet, load_rules
 
 NEARBY_M = 500.0  # zones this close are listed as "nearby" even when no rule asks that far
 
@@ -29,15 +31,21 @@ class Screener:
 
     `zones`: a ZoneSet, a zones directory or PostGIS URL, None for the bundled sample region
     (loaded on first use), or False for none (sites are then "not covered").
+    `rules`: a RuleSet, or a directory whose packs come on top of the bundled nationwide ones
+    (`bundled_rules=False`: that directory alone); None for the bundled rules.
 
     >>> screener = Screener()                       # doctest: +SKIP
     >>> screener.screen(project).tier               # doctest: +SKIP
     'report_form'
     """
 
-    def __init__(self, rules: RuleSet | Path | str | None = None, zones: Any = None) -> None:
-        self.rules = rules if isinstance(rules, RuleSet) else load_rules(rules)
-        self.engine = Engine(self.rules)
+    def __init__(
+        self, rules: RuleSet | Path | str | None = None, zones: Any = None, *, bundled_rules: bool = True
+    ) -> None:
+        self.rules = rules if isinstance(rules, RuleSet) else load_rules(rules, bundled=bundled_rules)
+        # One engine per edition of the directory, all compiled now: a screening only picks one.
+        self.engines = {(p.id, p.version): Engine(self.rules, p) for p in self.rules.packs}
+        self.engine = self.engines[(self.rules.directory.id, self.rules.directory.version)]
         entries = [e for p in self.rules.local_packs for e in p.entries]
         self.lists = ListEngine(entries)
         needed = [
@@ -79,7 +87,8 @@ class Screener:
             if self._zones is not None:
                 return
             arg = self._zones_arg
-            zones = arg if isinstance(arg, ZoneSet) else load_zones(arg)
+            # the zones are checked against the vocabulary in use (the user's terms included)
+            zones = arg if isinstance(arg, ZoneSet) else load_zones(arg, vocabulary=self.vocabulary)
             kinds: dict[str, LayerKinds] = {}
             for lid, info in zones.layers.items():
                 frame = zones.features[zones.features["layer"] == lid]
@@ -112,21 +121,37 @@ class Screener:
 
     def _screen_located(self, project: Project, location: Any, on: dt.date | None) -> Decision:
         when = project.application_date or on
-        facts = Facts(project, self.engine.type_codes, location, self._layer_kinds)
-        items = self.engine.candidates(project.industry_codes, project.project_types)
-        fired = self.engine.fire(facts, items) if items else frozenset()
-        national = decide(project, facts, fired, items, self.rules)
-        return self._apply_local(national, project, facts, location, when)
+        directory = self.rules.directory_on(when)
+        engine = self.engines[(directory.id, directory.version)]
+        facts = Facts(project, engine.type_codes, location, self._layer_kinds)
+        items = engine.candidates(project.industry_codes, project.project_types)
+        fired = engine.fire(facts, items) if items else frozenset()
+        national = decide(project, facts, fired, items, self.rules, directory)
+        return self._apply_local(national, project, facts, location, when, directory)
 
     def _apply_local(
-        self, national: Decision, project: Project, facts: Facts, location: Any, when: dt.date | None
+        self,
+        national: Decision,
+        project: Project,
+        facts: Facts,
+        location: Any,
+        when: dt.date | None,
+        directory: RulePack,
     ) -> Decision:
         jurisdictions = tuple(location.jurisdictions) if location is not None else ()
         packs = packs_in_force(self.rules.local_packs, jurisdictions, when) if location is not None else []
+        gaps = jurisdiction_gaps(self.rules.local_packs, jurisdictions, when)
         entries = candidates([e for p in packs for e in p.entries], facts)
+        _refuse_shared_ids(entries)
         results = self.lists.evaluate(facts, entries) if entries else {}
+        results = _partial_instruments(results, entries, packs, jurisdictions)
         units = self.rules.units
-        covered = location is not None and bool(jurisdictions) and any(location.covered.values())
+        # Covered: the whole site lies within the admin boundaries (a part outside has no known
+        # jurisdiction, so no known local rules).
+        admin = [lid for lid, lk in self._layer_kinds.items() if lk.kind == "admin_boundary"]
+        covered = (
+            location is not None and bool(jurisdictions) and any(location.covered.get(lid, False) for lid in admin)
+        )
         admissibility = assess(
             results,
             entries,
@@ -135,14 +160,15 @@ class Screener:
             has_site=project.site is not None,
             covered=covered,
             packs=packs,
+            gaps=gaps,
         )
-        local = adjust_tier(national.tier, results, entries, facts, units, self.rules.directory, packs)
+        local = adjust_tier(national.tier, results, entries, facts, units, directory, packs)
         final = local.final_tier
         sources = _sensitive_area_sources(project, facts, self.vocabulary) if location is not None else {}
         return dataclasses.replace(
             national,
             tier=final,
-            procedure=self.rules.directory.tiers[final] if final else None,
+            procedure=directory.tiers[final] if final else None,
             national_tier=national.tier,
             admissibility=admissibility,
             local=local,
@@ -160,6 +186,35 @@ class Screener:
             zone_layers=dict(self._zone_versions) if location is not None else {},
             screened_on=when.isoformat() if when else None,
         )
+
+
+def _refuse_shared_ids(entries: list[Entry]) -> None:
+    """Outcomes are reported by entry id: two packs in force at one site (a border between two
+    counties) must not both use an id, or one entry's outcome would hide the other's."""
+    seen: dict[str, Entry] = {}
+    for e in entries:
+        other = seen.setdefault(e.id, e)
+        if other is not e and other.pack_id != e.pack_id:
+            raise RuleError(
+                "rules_entry_id_clash",
+                f"entry '{e.id}' is used by packs '{other.pack_id}' and '{e.pack_id}', both in force at this site",
+                file=e.source,
+                line=e.line,
+                hint="prefix entry ids with the pack's name, e.g. county330998.region.space.1",
+            )
+
+
+def _partial_instruments(
+    results: dict[str, bool | None], entries: list[Entry], packs: list[LocalPack], jurisdictions: tuple[str, ...]
+) -> dict[str, bool | None]:
+    """A tier-lowering instrument (exemption, downgrade, commitment) of a pack that covers only
+    part of the site's jurisdictions (a site across two counties) may act, never certainly acts:
+    the other county's rules were not written with it."""
+    partial = {p.id for p in packs if p.jurisdiction != "CN" and not all(p.covers((j,)) for j in jurisdictions)}
+    if not partial:
+        return results
+    lowering = {e.id for e in entries if e.pack_id in partial and e.effect in ("exempt", "downgrade", "commitment")}
+    return {i: (None if i in lowering and r is True else r) for i, r in results.items()}
 
 
 def _sensitive_area_sources(project: Project, facts: Facts, vocab: Any) -> dict[str, str]:

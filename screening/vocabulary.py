@@ -61,20 +61,25 @@ class Vocabulary:
         return out
 
 
-def load_vocabulary(rules_dir: Path) -> Vocabulary:
-    """Load `vocabulary.yaml` (and any `vocabulary.d/*.yaml` extensions) from `rules_dir`."""
+def load_vocabulary(rules_dir: Path, base: Vocabulary | None = None) -> Vocabulary:
+    """Load `vocabulary.yaml` (and any `vocabulary.d/*.yaml` extensions) from `rules_dir`; with
+    `base`, on top of it (vocabulary.yaml may then be absent), a term of `base` defined again
+    only if defined the same."""
     main = rules_dir / "vocabulary.yaml"
-    if not main.is_file():
+    if not main.is_file() and base is None:
         raise RuleError(
             "vocabulary_missing",
             "no vocabulary.yaml in the rules directory",
             file=str(rules_dir),
             hint="point --rules at a directory that holds vocabulary.yaml and the rule packs",
         )
-    files = [main, *sorted((rules_dir / "vocabulary.d").glob("*.yaml"))]
+    files = [*([main] if main.is_file() else []), *sorted((rules_dir / "vocabulary.d").glob("*.yaml"))]
     sections: dict[str, dict[str, Term]] = {s: {} for s in SECTIONS}
     for f in files:
-        _merge(read_yaml_file(f), sections)
+        _merge(read_yaml_file(f), sections, base)
+    if base is not None:
+        for section, terms in base.sections.items():
+            sections[section] = {**terms, **sections.get(section, {})}
     for section, terms in sections.items():
         for term in terms.values():
             for implied in term.implies:
@@ -84,10 +89,11 @@ def load_vocabulary(rules_dir: Path) -> Vocabulary:
                         f"'{term.id}' implies unknown {section} term '{implied}'",
                         file=str(main),
                     )
-    return Vocabulary(sections=sections, sources=tuple(str(f) for f in files))
+    sources = (*(base.sources if base is not None else ()), *(str(f) for f in files))
+    return Vocabulary(sections=sections, sources=sources)
 
 
-def _merge(doc: YamlDoc, sections: dict[str, dict[str, Term]]) -> None:
+def _merge(doc: YamlDoc, sections: dict[str, dict[str, Term]], base: Vocabulary | None = None) -> None:
     data = doc.data or {}
     if not isinstance(data, dict):
         raise RuleError("vocabulary_malformed", "a vocabulary file must be a mapping of sections", file=doc.source)
@@ -108,7 +114,18 @@ def _merge(doc: YamlDoc, sections: dict[str, dict[str, Term]]) -> None:
                 raise RuleError(
                     "vocabulary_duplicate", f"{section} term '{term_id}' is defined twice", file=doc.source, line=line
                 )
-            sections[section][str(term_id)] = _term(str(term_id), spec, section, doc.source, line)
+            term = _term(str(term_id), spec, section, doc.source, line)
+            known = base.terms(section).get(str(term_id)) if base is not None else None
+            if known is not None and known != term:
+                raise RuleError(
+                    "vocabulary_conflict",
+                    f"{section} term '{term_id}' is defined differently in the bundled vocabulary",
+                    file=doc.source,
+                    line=line,
+                    hint="remove it here (the bundled meaning applies), give it a new id, "
+                    "or leave the bundled rules out (--no-bundled-rules)",
+                )
+            sections[section][str(term_id)] = term
 
 
 def _term(term_id: str, spec: Any, section: str, source: str, line: int | None) -> Term:

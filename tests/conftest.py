@@ -36,7 +36,7 @@ QUIET_QUANTITIES = {
 
 @pytest.fixture(scope="session")
 def mini_screener() -> Screener:
-    return Screener(MINI_RULES)
+    return Screener(MINI_RULES, bundled_rules=False)
 
 
 @pytest.fixture(scope="session")

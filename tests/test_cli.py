@@ -68,7 +68,7 @@ def runner() -> CliRunner:
 
 
 def _check(runner: CliRunner, *args: str) -> Any:
-    return runner.invoke(app, ["check", *args, "--rules", str(MINI_RULES)])
+    return runner.invoke(app, ["check", *args, "--rules", str(MINI_RULES), "--no-bundled-rules"])
 
 
 def test_text_output_is_chinese_by_default(runner: CliRunner, tmp_path: Path) -> None:
@@ -212,7 +212,7 @@ def _fixture_vocabulary() -> dict[str, Any]:
 
 
 def test_vocabulary_lists_every_process(runner: CliRunner) -> None:
-    r = runner.invoke(app, ["vocabulary", "--rules", str(MINI_RULES)])
+    r = runner.invoke(app, ["vocabulary", "--rules", str(MINI_RULES), "--no-bundled-rules"])
     assert r.exit_code == 0, r.output
     vocab = _fixture_vocabulary()
     processes = vocab["processes"]
@@ -227,7 +227,7 @@ def test_vocabulary_lists_every_process(runner: CliRunner) -> None:
 
 
 def test_vocabulary_as_text(runner: CliRunner) -> None:
-    r = runner.invoke(app, ["vocabulary", "--format", "text", "--rules", str(MINI_RULES)])
+    r = runner.invoke(app, ["vocabulary", "--format", "text", "--rules", str(MINI_RULES), "--no-bundled-rules"])
     assert r.exit_code == 0, r.output
     assert "`" not in r.stdout
     for term in _fixture_vocabulary()["processes"]:
@@ -240,7 +240,7 @@ def test_vocabulary_as_text(runner: CliRunner) -> None:
 def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "ENVSCREEN_DEBUG"}
     return subprocess.run(
-        [str(ENVSCREEN), *args, "--rules", str(MINI_RULES)],
+        [str(ENVSCREEN), *args, "--rules", str(MINI_RULES), "--no-bundled-rules"],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -66,7 +66,7 @@ def test_every_ruleset_has_a_catch_all(mini_screener: Screener) -> None:
 
 def test_big_pack_is_split_and_screens(tmp_path: Path) -> None:
     _write_big_pack(tmp_path, 150)
-    s = Screener(tmp_path)
+    s = Screener(tmp_path, bundled_rules=False)
     assert len(s.engine.rulesets) >= 4
     assert all(len(rs.rules) + 1 <= eng.MAX_RULES for rs in s.engine.rulesets)
     for i, beds, tier in [
@@ -91,7 +91,7 @@ from screening import engine as eng
 from screening.screener import Screener
 root = Path({tmp!r})
 _write_big_pack(root, 150)
-s = Screener(root)
+s = Screener(root, bundled_rules=False)
 rs = max(s.engine.rulesets, key=lambda r: len(r.rules))
 msg = {{}}
 for key in rs.fact_keys:  # facts that no real rule matches: every code false, so only the catch-all fires
@@ -239,6 +239,6 @@ def test_facts_only_carry_what_the_ruleset_reads(mini_screener: Screener) -> Non
 
 
 def test_rules_compile_once_per_screener() -> None:
-    rules = load_rules(ROOT / "tests/fixtures/mini_rules")
+    rules = load_rules(ROOT / "tests/fixtures/mini_rules", bundled=False)
     a, b = Screener(rules), Screener(rules)
     assert {r.name for r in a.engine.rulesets}.isdisjoint({r.name for r in b.engine.rulesets})

@@ -31,7 +31,7 @@ BASE = "name: x\nconstruction: new\nindustry_codes: ['1512']\n"
 
 @pytest.fixture(scope="module")
 def vocab() -> Vocabulary:
-    return load_rules(MINI_RULES).vocabulary
+    return load_rules(MINI_RULES, bundled=False).vocabulary
 
 
 def _project_error(text: str, vocab: Vocabulary) -> ProjectError:
@@ -696,7 +696,7 @@ def test_duplicate_terms_are_kept_once(vocab: Vocabulary) -> None:
 def test_loaded_file_screens(tmp_path: Path) -> None:
     # The validated project goes through the screener: anodizing implies electroplating,
     # which puts a furniture maker (2110, item 36) into the report_book column.
-    screener = Screener(MINI_RULES)
+    screener = Screener(MINI_RULES, bundled_rules=False)
     f = tmp_path / "furniture.yaml"
     f.write_text(
         "name: f\nconstruction: new\nindustry_codes: ['2110']\nindustrial_building: true\nprocesses: [anodizing]\n",

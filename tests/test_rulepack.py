@@ -29,7 +29,7 @@ def _edit(rules: Path, old: str, new: str, item: str = "item_036") -> None:
 
 
 def test_fixture_pack_loads() -> None:
-    rules = load_rules(MINI_RULES)
+    rules = load_rules(MINI_RULES, bundled=False)
     assert [i.number for i in rules.directory.items] == [25, 36, 59, 108]
     assert rules.directory.item(36).industrial_building_only
 
@@ -60,7 +60,7 @@ def test_fixture_pack_loads() -> None:
 def test_bad_rule_file(rules_copy: Path, old: str, new: str, code: str, hint: str | None) -> None:
     _edit(rules_copy, old, new)
     with pytest.raises(RuleError) as err:
-        load_rules(rules_copy)
+        load_rules(rules_copy, bundled=False)
     e = err.value
     assert e.code == code, str(e)
     assert e.file and e.file.endswith("item_036.yaml") and e.line
@@ -73,7 +73,7 @@ def test_rule_file_cannot_execute_code(rules_copy: Path, tmp_path: Path) -> None
     marker = tmp_path / "pwned"
     _edit(rules_copy, "{process: electroplating}", f"!!python/object/apply:os.system ['touch {marker}']")
     with pytest.raises(InputError) as err:
-        load_rules(rules_copy)
+        load_rules(rules_copy, bundled=False)
     assert err.value.code == "yaml_tag"
     assert not marker.exists()
 
@@ -82,7 +82,7 @@ def test_too_complex_clause_is_refused_at_compile(rules_copy: Path) -> None:
     branch = "{all: [{process: electroplating}, {quantity: solvent_coating_t_per_year, gte: 1}]}"
     _edit(rules_copy, "{process: electroplating}", "{any: [" + ", ".join([branch] * 13) + "]}")
     with pytest.raises(EnvscreenError) as err:
-        Screener(rules_copy)
+        Screener(rules_copy, bundled_rules=False)
     assert err.value.code == "rule_too_complex" and "split" in (err.value.hint or "")
 
 
@@ -90,7 +90,7 @@ def test_unknown_vocabulary_section(rules_copy: Path) -> None:
     p = rules_copy / "vocabulary.yaml"
     p.write_text(p.read_text(encoding="utf-8") + "\nprocesess: {}\n", encoding="utf-8")
     with pytest.raises(RuleError) as err:
-        load_rules(rules_copy)
+        load_rules(rules_copy, bundled=False)
     assert err.value.code == "vocabulary_unknown_section" and err.value.line
 
 
@@ -101,7 +101,7 @@ def test_missing_rules_dir(tmp_path: Path) -> None:
 
 
 def test_subset_of_items_loads(rules_copy: Path) -> None:
-    assert [i.number for i in load_rules(rules_copy, {108}).directory.items] == [108]
+    assert [i.number for i in load_rules(rules_copy, {108}, bundled=False).directory.items] == [108]
 
 
 def test_vocabulary_term_with_a_stray_key_is_refused(rules_copy: Path) -> None:
@@ -115,5 +115,5 @@ def test_vocabulary_term_with_a_stray_key_is_refused(rules_copy: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(RuleError) as err:
-        load_rules(rules_copy)
+        load_rules(rules_copy, bundled=False)
     assert err.value.code == "vocabulary_malformed" and "quote" in (err.value.hint or "")

@@ -19,7 +19,7 @@ BASE = "name: x\nconstruction: new\nindustry_codes: ['1512']\n"
 
 @pytest.fixture(scope="module")
 def vocab() -> Vocabulary:
-    return load_rules(MINI_RULES).vocabulary
+    return load_rules(MINI_RULES, bundled=False).vocabulary
 
 
 def _error(value: object) -> ProjectError:

@@ -94,6 +94,12 @@ def test_application_date_picks_the_packs_in_force(screener: Screener) -> None:
     after = _screen(screener, point("reform_area"), application_date="2025-07-01", **fields)
     assert [p["id"] for p in before.rule_packs] == ["zoning-national"]
     assert before.tier == "report_form"  # the county's reform-area downgrade is not yet in force
+    # ... nor its access lists: the national pack alone never makes a site admissible
+    assert before.admissibility.status == "needs_manual_review"
+    assert [(g.jurisdiction, g.reason, g.date) for g in before.admissibility.jurisdiction_gaps] == [
+        ("330999", "not_yet_in_force", "2025-07-01")
+    ]
+    assert after.admissibility.jurisdiction_gaps == ()
     assert after.tier == "registration" and after.national_tier == "report_form"
 
 
