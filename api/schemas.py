@@ -170,3 +170,22 @@ class Health(BaseModel):
     rule_packs: int
     zone_layers: int
     database: str = Field(examples=["sqlite"])
+
+
+class CodeRef(BaseModel):
+    code: str
+    name_zh: str
+
+
+class CodePublic(CodeRef):
+    """A GB/T 4754-2017 code found by words, with the directory items it falls into."""
+
+    level: str = Field(description="section | division | group | class (门类 | 大类 | 中类 | 小类)")
+    path: list[CodeRef] = Field(description="from the section down to this code")
+    items: list[int] = Field(description="directory items the whole code lies within")
+    items_below: list[int] = Field(description="items that cover only some codes below it: give a finer code")
+
+
+class CodesPublic(BaseModel):
+    query: str
+    codes: list[CodePublic]

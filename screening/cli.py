@@ -178,6 +178,32 @@ def vocabulary(
     typer.echo(render_vocabulary(vocab, fmt.value), nl=False)
 
 
+@app.command()
+def codes(
+    query: Annotated[list[str], typer.Argument(help="words of the Chinese name (all must match), or a code")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="at most this many codes")] = 20,
+    rules: RulesOpt = None,
+) -> None:
+    """Find a GB/T 4754-2017 industry code by words (家具, 汽车 零部件) or list a code's children (21).
+
+    Each code is shown with the directory items it falls into. Exit 1 when nothing matches."""
+    from .rulepack import load_rules
+
+    matches = load_rules(rules).find_codes(" ".join(query), limit)
+    if fmt is Format.json:
+        typer.echo(json.dumps({"query": " ".join(query), "codes": [m.to_dict() for m in matches]}, ensure_ascii=False))
+    else:
+        for m in matches:
+            where = " > ".join(name for _, name in m.path[:-1])
+            items = f"  名录第{'、'.join(map(str, m.items))}项" if m.items else ""
+            below = f"  (部分细分类属名录第{'、'.join(map(str, m.items_below))}项)" if m.items_below else ""
+            typer.echo(f"{m.code:<5} {m.name_zh}{items}{below}" + (f"  [{where}]" if where else ""))
+        if not matches:
+            typer.echo(f"no GB/T 4754-2017 code matches '{' '.join(query)}'", err=True)
+    raise typer.Exit(0 if matches else 1)
+
+
 def _item_set(spec: str | None) -> set[int] | None:
     if not spec:
         return None

@@ -113,6 +113,21 @@ class ConditionParser:
             hint=hint,
         )
 
+    def known_code(self, code: str, path: tuple[Any, ...]) -> None:
+        """Refuse a code the GB/T 4754-2017 list does not hold: a pack citing it could never match."""
+        codes = self.vocab.industry_codes
+        if codes is None or code in codes:
+            return
+        near = "; ".join(f"{c.code} {c.name_zh}" for c in codes.suggest(code, 3))
+        raise RuleError(
+            "rule_unknown_code",
+            f"'{code}' is not a GB/T 4754-2017 code",
+            file=self.source,
+            line=self.line_of(path),
+            field=".".join(str(p) for p in path),
+            hint=f"did you mean {near}?" if near else None,
+        )
+
     def parse(self, spec: Any, path: tuple[Any, ...], scope: tuple[str, ...]) -> Node:
         if spec is True or spec is False:
             return bool(spec)
@@ -142,6 +157,7 @@ class ConditionParser:
             code = str(spec["industry_code"])
             if not code.isdigit() or not 2 <= len(code) <= 4:
                 raise self.fail(path + ("industry_code",), f"'{code}' is not a 2-4 digit GB/T 4754 code (quote it)")
+            self.known_code(code, path + ("industry_code",))
             return Cmp(PREFIX["industry_codes"] + code, "eq", True, "industry_codes", code)
         if "construction" in spec:
             self.only(spec, path, {"construction"})

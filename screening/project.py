@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ProjectError, did_you_mean
+from .industrycodes import IndustryCodes
 from .vocabulary import Vocabulary
 from .yaml_source import YamlDoc, parse_yaml, read_yaml_file
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from .site import Site
 
 _CODE = re.compile(r"^[0-9]{2,4}$")
+_SECTION_CODE = re.compile(r"^[A-Ta-t]([0-9]{2,4})?$")
+_LEVEL_ZH = {2: "division (大类)", 3: "group (中类)", 4: "class (小类)"}
 _FIELDS = {
     "name": "project name (required)",
     "id": "your own reference for the project",
@@ -226,7 +229,15 @@ class _Validator:
                     path,
                     "project_bad_code",
                     f"'{code}' is not a GB/T 4754-2017 code",
-                    hint="codes have 2 to 4 digits, e.g. '33' (division), '336' (group), '3360' (class)",
+                    hint=_bad_code_hint(code),
+                )
+            known = self.vocab.industry_codes
+            if known is not None and code not in known:
+                raise self.fail(
+                    path,
+                    "project_unknown_code",
+                    f"'{code}' is not in GB/T 4754-2017 (no such {_LEVEL_ZH[len(code)]})",
+                    hint=_suggestion_hint(code, known),
                 )
             if code[:2] not in divisions:
                 raise self.fail(
@@ -320,3 +331,23 @@ class _Validator:
         from .site import parse_site
 
         return parse_site(value, self.fail)
+
+
+def _bad_code_hint(code: str) -> str:
+    if _SECTION_CODE.match(code):
+        # "C3360" is how some registries print a class: the directory matches the digits.
+        digits = code[1:]
+        if digits:
+            return f"write the digits only: '{digits}' (the section letter {code[0].upper()} is implied)"
+        return f"a section letter is too broad: give a division or finer code (`envscreen codes {code.upper()}`)"
+    return (
+        "codes have 2 to 4 digits, e.g. '33' (division), '336' (group), '3360' (class); "
+        "`envscreen codes WORDS` finds one"
+    )
+
+
+def _suggestion_hint(code: str, known: IndustryCodes) -> str:
+    near = known.suggest(code)
+    listed = "; ".join(f"'{c.code}' {c.name_zh}" for c in near)
+    head = f"did you mean {listed}?" if listed else "no similar code"
+    return f"{head} Find a code by words: `envscreen codes 家具` or GET /v1/codes?q=家具"

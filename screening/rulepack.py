@@ -12,6 +12,7 @@ from typing import Any
 
 from .conditions import INDUSTRIAL_BUILDING_KEY, PREFIX, All, AnyOf, Cmp, ConditionParser, Node, nnf
 from .errors import InputError, RuleError
+from .industrycodes import CodeMatch, IndustryCodes
 from .listpack import LocalPack, load_local_pack, pack_kind
 from .vocabulary import Vocabulary, load_vocabulary
 from .yaml_source import YamlDoc, read_yaml_file
@@ -144,6 +145,49 @@ class RuleSet:
     def items(self) -> dict[int, Item]:
         """The items of the newest edition by number (a screening reads its own edition's)."""
         return self.directory.by_number
+
+    @cached_property
+    def _item_codes(self) -> tuple[tuple[int, str], ...]:
+        return tuple((i.number, c) for i in self.directory.items for c in (*i.industry_codes, *i.related_codes))
+
+    def items_for_code(self, code: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Return (items `code` lies within, items that cover only part of it) for a GB/T 4754 code."""
+        within = {n for n, c in self._item_codes if code.startswith(c)}
+        below = {n for n, c in self._item_codes if c.startswith(code) and c != code} - within
+        codes = self.vocabulary.industry_codes
+        if codes is not None:
+            # Division 21 lies wholly within item 36 when every one of its groups does.
+            within |= {n for n in below if self._covers(n, code, codes)}
+        return tuple(sorted(within)), tuple(sorted(below - within))
+
+    def _covers(self, number: int, code: str, codes: IndustryCodes) -> bool:
+        if any(code.startswith(c) for n, c in self._item_codes if n == number):
+            return True
+        kids = codes.children(code)
+        return bool(kids) and all(self._covers(number, k.code, codes) for k in kids)
+
+    def find_codes(self, query: str, limit: int = 20) -> tuple[CodeMatch, ...]:
+        """Return GB/T 4754-2017 codes matching `query` (words or a code), each with its directory items."""
+        codes = self.vocabulary.industry_codes
+        if codes is None:
+            return ()
+        out = []
+        for hit in codes.search(query, limit):
+            entry = hit.code
+            within, below = self.items_for_code(entry.code) if entry.code.isdigit() else ((), ())
+            out.append(
+                CodeMatch(
+                    code=entry.code,
+                    name_zh=entry.name_zh,
+                    level=entry.level,
+                    path=tuple(
+                        (e.code, e.name_zh) for e in codes.path(entry.code) if e is entry or not codes.is_echo(e)
+                    ),
+                    items=within,
+                    items_below=below,
+                )
+            )
+        return tuple(out)
 
     @cached_property
     def units(self) -> dict[str, str | None]:
@@ -343,11 +387,14 @@ def load_item(path: Path, vocab: Vocabulary) -> Item:
                 line=doc.line_of(("match", "industry_codes", i)),
                 hint="quote codes: '0411'",
             )
+        parser.known_code(c, ("match", "industry_codes", i))
     types = tuple(
         parser.term(t, "project_types", ("match", "project_types", i))
         for i, t in enumerate(match.get("project_types") or [])
     )
     related = tuple(str(c) for c in match.get("related_codes") or [])
+    for i, c in enumerate(related):
+        parser.known_code(c, ("match", "related_codes", i))
     if related and not types:
         raise RuleError(
             "rule_bad_match",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RuleError
+from .industrycodes import IndustryCodes, load_industry_codes
 from .yaml_source import YamlDoc, read_yaml_file
 
 _TERM_KEYS = {"zh", "en", "unit", "max", "category", "implies", "note", "pack_note"}
@@ -42,6 +43,7 @@ class Vocabulary:
 
     sections: dict[str, dict[str, Term]]
     sources: tuple[str, ...]
+    industry_codes: IndustryCodes | None = None  # GB/T 4754-2017, from rules/industry-codes/
 
     def terms(self, section: str) -> dict[str, Term]:
         return self.sections.get(section, {})
@@ -89,8 +91,16 @@ def load_vocabulary(rules_dir: Path, base: Vocabulary | None = None) -> Vocabula
                         f"'{term.id}' implies unknown {section} term '{implied}'",
                         file=str(main),
                     )
+    from .rulepack import default_rules_dir  # here: rulepack imports this module
+
+    # A rules directory of one's own may omit the code list: the standard is the same everywhere.
+    codes = load_industry_codes(rules_dir, fallback=None) or (
+        base.industry_codes if base is not None and base.industry_codes is not None else None
+    )
+    if codes is None:
+        codes = load_industry_codes(default_rules_dir())
     sources = (*(base.sources if base is not None else ()), *(str(f) for f in files))
-    return Vocabulary(sections=sections, sources=sources)
+    return Vocabulary(sections=sections, sources=sources, industry_codes=codes)
 
 
 def _merge(doc: YamlDoc, sections: dict[str, dict[str, Term]], base: Vocabulary | None = None) -> None:

@@ -29,6 +29,15 @@ def _write_big_pack(root: Path, n_items: int) -> None:
         "industry_divisions: {'10': a, '11': b, '12': c}\n",
         encoding="utf-8",
     )
+    # Synthetic codes 1001.. need a code list of their own: a rules directory may ship one.
+    rows = ['{code: "B", name_zh: 采矿业, parent: null}'] + [
+        f'{{code: "{d}", name_zh: d{d}, parent: B}}' for d in (10, 11, 12)
+    ]
+    groups = sorted({str(1000 + i)[:3] for i in range(1, n_items + 1)})
+    rows += [f'{{code: "{g}", name_zh: g{g}, parent: "{g[:2]}"}}' for g in groups]
+    rows += [f'{{code: "{1000 + i}", name_zh: c{i}, parent: "{str(1000 + i)[:3]}"}}' for i in range(1, n_items + 1)]
+    (root / "industry-codes").mkdir()
+    (root / "industry-codes" / "synthetic.yaml").write_text("codes:\n" + "".join(f"  - {r}\n" for r in rows), "utf-8")
     pack = (MINI := ROOT / "tests/fixtures/mini_rules/mini/pack.yaml").read_text(encoding="utf-8")
     assert MINI.exists()
     (root / "big" / "pack.yaml").write_text(pack.replace("id: mini", "id: big"), encoding="utf-8")
