@@ -186,7 +186,8 @@ class ZoneSet:
         # Built once so that forked workers share the transformers and the STRtree copy-on-write.
         self._to_work = Transformer.from_crs("EPSG:4326", self.region.work_crs, always_xy=True)
         self._to_wgs84 = Transformer.from_crs(self.region.work_crs, "EPSG:4326", always_xy=True)
-        _ = self.features.sindex
+        # GEOS builds the tree on its first query: build it now, before threads share it.
+        self.features.sindex.query(shapely.box(0, 0, 0, 0))
 
     def __getstate__(self) -> dict[str, Any]:
         # Transformers and the spatial index do not pickle; they are rebuilt on arrival.
