@@ -6,9 +6,12 @@ threads only overlap on parsing, serialising and the database."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -77,6 +80,57 @@ def decode(body: bytes) -> str:
         ) from None
 
 
+class TimedOut(Exception):
+    """Raised in a worker thread that would store after its request was answered with a timeout."""
+
+
+class StoreGate:
+    """Decides once, for one request, between storing its records and answering it with a timeout.
+
+    A Python thread cannot be stopped, so a screening that outlives its request keeps running;
+    the worker passes this gate before it stores and the request asks it when its time is up:
+    whichever comes first wins. A request that timed out has stored nothing (a retry makes no
+    duplicate); a worker that had begun storing is waited for and its answer returned."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = "open"  # open -> storing | expired
+        self._done = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    @contextlib.contextmanager
+    def storing(self) -> Iterator[None]:
+        """Enter before storing; raises TimedOut when the request has already timed out."""
+        with self._lock:
+            if self._state == "expired":
+                raise TimedOut
+            self._state = "storing"
+        yield
+
+    def expire(self) -> bool:
+        """Called when the request's time is up: True when nothing was or will be stored."""
+        with self._lock:
+            if self._state == "open":
+                self._state = "expired"
+            return self._state == "expired"
+
+    def finish(self, value: Any = None, error: BaseException | None = None) -> None:
+        self._value, self._error = value, error
+        self._done.set()
+
+    def wait(self) -> Any:
+        """The worker's result (or its exception raised here), once it has finished."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _storing(gate: StoreGate | None) -> contextlib.AbstractContextManager[None]:
+    return gate.storing() if gate is not None else contextlib.nullcontext()
+
+
 @dataclass
 class Service:
     """Loaded once at start-up (lifespan) and shared by every request of a worker process."""
@@ -121,7 +175,9 @@ class Service:
         decision = self.screener.screen(project, on=on)
         return json.dumps(decision_to_dict(decision), ensure_ascii=False, default=str)
 
-    def create(self, text: str, media_type: str, *, store: bool = True) -> ScreeningRecord:
+    def create(
+        self, text: str, media_type: str, *, store: bool = True, gate: StoreGate | None = None
+    ) -> ScreeningRecord:
         now = dt.datetime.now(dt.UTC)
         project = self.parse(text, media_type)
         record = ScreeningRecord(
@@ -136,10 +192,11 @@ class Service:
             envscreen_version=ENVSCREEN_VERSION,
         )
         if store:
-            self.records.add(record)
+            with _storing(gate):
+                self.records.add(record)
         return record
 
-    def create_many(self, items: list[Any], instance: str) -> list[dict[str, Any]]:
+    def create_many(self, items: list[Any], instance: str, gate: StoreGate | None = None) -> list[dict[str, Any]]:
         """Screen each item on its own: a bad item gets a problem, the others are still screened and stored.
 
         `items` as `json_source.load_marked` gives them: an item's duplicate key, over-long number
@@ -165,7 +222,8 @@ class Service:
                 continue
             records.append(record)
             results.append({"index": i, "id": record.id, "decision": json.loads(record.decision_json)})
-        self.records.add_many(records)  # one transaction for the batch's records
+        with _storing(gate):
+            self.records.add_many(records)  # one transaction for the batch's records
         return results
 
     def public_json(self, record: ScreeningRecord) -> str:

@@ -12,9 +12,11 @@ one vectorised pass, not a loop of point-in-polygon tests.
 from __future__ import annotations
 
 import math
+import threading
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -89,7 +91,13 @@ def locate_many(sites: Iterable[Site], zones: Zones, buffer_m: float = 0.0) -> l
         return []
     index = _index(zones)
     work = np.asarray(zones.to_work(np.array([s.geometry for s in sites], dtype=object)), dtype=object)
-    pairs = _relate(work, index, zones.features.sindex, buffer_m)
+    with index.prepared() as (geometry, coverage):
+        pairs = _relate(work, geometry, zones.features.sindex, buffer_m)
+        # Each site's coverage row; the few distinct rows are built once and copied.
+        covered_rows = np.column_stack(
+            [shapely.covers(cov, work) if cov is not None else np.zeros(len(work), dtype=bool) for cov in coverage]
+            or [np.zeros(len(work), dtype=bool)]
+        )
 
     hit = pairs.relation != _NONE
     h_si, h_zi = pairs.si[hit], pairs.zi[hit]
@@ -105,11 +113,6 @@ def locate_many(sites: Iterable[Site], zones: Zones, buffer_m: float = 0.0) -> l
     n_si, n_zi, distance = n_si[order], n_zi[order], distance[order]
     nearby = _hits(index, n_zi, None, distance, np.full(len(n_si), np.nan))
 
-    # Each site's coverage row; the few distinct rows are built once and copied.
-    covered_rows = np.column_stack(
-        [shapely.covers(cov, work) if cov is not None else np.zeros(len(work), dtype=bool) for cov in index.coverage]
-        or [np.zeros(len(work), dtype=bool)]
-    )
     row_keys = np.packbits(covered_rows, axis=1).tobytes()
     width = (covered_rows.shape[1] + 7) // 8
     templates: dict[bytes, dict[str, bool]] = {}
@@ -154,7 +157,8 @@ def locate_table(sites: Iterable[Site], zones: Zones, buffer_m: float = 0.0) -> 
     sites = list(sites)
     index = _index(zones)
     work = np.asarray(zones.to_work(np.array([s.geometry for s in sites], dtype=object)), dtype=object)
-    pairs = _relate(work, index, zones.features.sindex, float(buffer_m))
+    with index.prepared() as (geometry, _):
+        pairs = _relate(work, geometry, zones.features.sindex, float(buffer_m))
     order = np.lexsort((index.rank[pairs.zi], pairs.relation == _NONE, pairs.si))
     zi = pairs.zi[order]
     relation = np.where(pairs.relation[order] == _NONE, _NEARBY, pairs.relation[order])
@@ -186,11 +190,11 @@ class _Pairs:
     distance: np.ndarray  # 0 for a hit
 
 
-def _relate(work: np.ndarray, index: _Index, tree: Any, buffer_m: float) -> _Pairs:
+def _relate(work: np.ndarray, zones: np.ndarray, tree: Any, buffer_m: float) -> _Pairs:
     """Every site/zone pair within `buffer_m`, with its relation, share and distance.
 
     The index is asked for bounding-box candidates only and the predicates are evaluated here
-    with the zone geometries prepared (first argument): a prepared polygon answers a
+    with the zone geometries `zones` prepared (first argument): a prepared polygon answers a
     point-in-polygon test from its own index, where the index's own predicate pass would walk
     every edge of the polygon for every point. This is what keeps a batch close to a bare sjoin."""
     if buffer_m > 0:
@@ -198,7 +202,7 @@ def _relate(work: np.ndarray, index: _Index, tree: Any, buffer_m: float) -> _Pai
         si, zi = tree.query(shapely.box(b[:, 0] - buffer_m, b[:, 1] - buffer_m, b[:, 2] + buffer_m, b[:, 3] + buffer_m))
     else:
         si, zi = tree.query(work)
-    zg, sg = index.geometry[zi], work[si]
+    zg, sg = zones[zi], work[si]
     n = len(si)
     relation = np.full(n, _NONE, dtype=np.int8)
     share = np.full(n, np.nan)
@@ -279,11 +283,13 @@ def _hits(
 class _Index:
     """What locate needs of a zone set, computed once per zone set."""
 
-    geometry: np.ndarray  # the features' geometries, prepared
+    geometry: np.ndarray  # the features' geometries, as in the zone set (never prepared)
     rank: np.ndarray  # each feature's place in the deterministic order
     attrs: list[tuple[Any, ...]]  # (layer, kind, code, name, *ATTRIBUTES) per feature
     layer_ids: tuple[str, ...]
     coverage: tuple[BaseGeometry | None, ...]
+    _free: list[tuple[np.ndarray, tuple[BaseGeometry | None, ...]]] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def columns(self) -> dict[str, np.ndarray]:
         """layer, kind and code of every feature as arrays, for the columnar result."""
@@ -291,20 +297,62 @@ class _Index:
             name: np.array([a[k] for a in self.attrs], dtype=object) for k, name in enumerate(("layer", "kind", "code"))
         }
 
+    @contextmanager
+    def prepared(self) -> Iterator[tuple[np.ndarray, tuple[BaseGeometry | None, ...]]]:
+        """Yield prepared copies of the features and coverages that no other thread uses meanwhile.
+
+        A GEOS prepared geometry builds its indexes lazily and keeps scratch state while it
+        answers a predicate, so one shared between threads corrupts the heap (GEOS issue 825).
+        Each concurrent locate therefore checks out its own copy; copies are kept for reuse, so
+        their number is the peak number of threads locating at once, not the number of calls."""
+        with self._lock:
+            copy = self._free.pop() if self._free else None
+        if copy is None:
+            copy = _prepared_copy(self.geometry, self.coverage)
+        try:
+            yield copy
+        finally:
+            with self._lock:
+                self._free.append(copy)
+
+
+def _prepared_copy(
+    geometry: np.ndarray, coverage: tuple[BaseGeometry | None, ...]
+) -> tuple[np.ndarray, tuple[BaseGeometry | None, ...]]:
+    """New geometry objects (the same coordinates, through WKB) prepared for one thread's use."""
+    copies = shapely.from_wkb(shapely.to_wkb(geometry)) if len(geometry) else np.array([], dtype=object)
+    copies = np.asarray(copies, dtype=object)
+    shapely.prepare(copies)
+    cov = tuple(None if c is None else shapely.from_wkb(shapely.to_wkb(c)) for c in coverage)
+    shapely.prepare(np.array([c for c in cov if c is not None], dtype=object))
+    return copies, cov
+
 
 _INDEXES: weakref.WeakKeyDictionary[Any, _Index] = weakref.WeakKeyDictionary()
+_INDEXES_LOCK = threading.Lock()
 
 
 def _index(zones: Zones) -> _Index:
-    try:
-        found = _INDEXES.get(zones)
-    except TypeError:  # not weakly referenceable: build each time
-        found = None
-    if found is not None:
-        return found
+    with _INDEXES_LOCK:  # built once per zone set, even when threads ask for it at the same time
+        try:
+            found = _INDEXES.get(zones)
+        except TypeError:  # not weakly referenceable: build each time
+            found = None
+        if found is not None:
+            return found
+        index = _build_index(zones)
+        try:
+            _INDEXES[zones] = index
+        except TypeError:
+            pass
+        return index
+
+
+def _build_index(zones: Zones) -> _Index:
     frame = zones.features
+    # GEOS builds an STRtree on its first query; do it here, before threads share the tree.
+    frame.sindex.query(shapely.box(0, 0, 0, 0))
     geometry = np.asarray(frame.geometry.values, dtype=object)
-    shapely.prepare(geometry)
     layer_ids = tuple(zones.layers)
     layer_pos = {lid: i for i, lid in enumerate(layer_ids)}
     columns = [_column(frame, c) for c in ("layer", "kind", "code", "name", *ATTRIBUTES)]
@@ -313,12 +361,8 @@ def _index(zones: Zones) -> _Index:
     rank = np.empty(len(attrs), dtype=np.int64)
     rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
     coverage = tuple(zones.coverage.get(lid) for lid in layer_ids)
-    shapely.prepare(np.array([c for c in coverage if c is not None], dtype=object))
     index = _Index(geometry, rank, attrs, layer_ids, coverage)
-    try:
-        _INDEXES[zones] = index
-    except TypeError:
-        pass
+    index._free.append(_prepared_copy(geometry, coverage))  # the first caller finds one ready
     return index
 
 

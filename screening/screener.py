@@ -2,7 +2,7 @@
 decide tier and admissibility.
 
 No I/O in `screen`: a Screener is built once (rules compiled, engine registered, zone index
-loaded) and screens any number of projects; it is safe to share between threads."""
+loaded) and screens any number of projects; it is safe to share between threads (see Screener)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,12 @@ class Screener:
     (loaded on first use), or False for none (sites are then "not covered").
     `rules`: a RuleSet, or a directory whose packs come on top of the bundled nationwide ones
     (`bundled_rules=False`: that directory alone); None for the bundled rules.
+
+    Threads: `screen` and `screen_many` may be called from any number of threads at once. The
+    durable-rules stage runs under one process-wide lock (it is not thread-safe); the spatial
+    stage runs in parallel, each concurrent call on its own prepared copy of the zone
+    geometries (GEOS prepared geometries are not thread-safe), so memory grows by one copy of
+    the zones per thread locating at the same moment. Scale with processes for throughput.
 
     >>> screener = Screener()                       # doctest: +SKIP
     >>> screener.screen(project).tier               # doctest: +SKIP

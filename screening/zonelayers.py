@@ -186,7 +186,8 @@ class ZoneSet:
         # Built once so that forked workers share the transformers and the STRtree copy-on-write.
         self._to_work = Transformer.from_crs("EPSG:4326", self.region.work_crs, always_xy=True)
         self._to_wgs84 = Transformer.from_crs(self.region.work_crs, "EPSG:4326", always_xy=True)
-        _ = self.features.sindex
+        # GEOS builds the tree on its first query: build it now, before threads share it.
+        self.features.sindex.query(shapely.box(0, 0, 0, 0))
 
     def __getstate__(self) -> dict[str, Any]:
         # Transformers and the spatial index do not pickle; they are rebuilt on arrival.
@@ -255,30 +256,11 @@ def read_layer(spec: LayerSpec, root: str) -> gpd.GeoDataFrame:
 
 
 def read_file_layer(spec: LayerSpec, root: str) -> gpd.GeoDataFrame:
-    """A layer stored in a file below the zones directory (GeoJSON, GeoPackage with `table`, ...)."""
+    """A layer stored in a file below the zones directory: GeoJSON, GeoPackage (with `table`)
+    or Shapefile, nothing else (see `check_layer_file`)."""
     assert spec.file is not None
-    base = Path(root).resolve()
-    path = (base / spec.file).resolve()
-    if Path(spec.file).is_absolute() or not path.is_relative_to(base):
-        raise spec.error(
-            "zone_manifest_bad_path",
-            f"the file '{spec.file}' is outside the zones directory",
-            "file",
-            hint="give a path relative to the directory of layers.yaml, without '..'",
-        )
-    if not path.is_file():
-        near = (
-            sorted(str(p.relative_to(base)) for p in path.parent.glob("*") if p.is_file())
-            if path.parent.is_dir()
-            else []
-        )
-        raise spec.error(
-            "zone_layer_missing_file",
-            f"the file of layer '{spec.id}' does not exist: {spec.file}",
-            "file",
-            hint=did_you_mean(spec.file, near) or "paths are relative to the directory of layers.yaml",
-        )
-    if path.suffix.lower() == ".gpkg" and not spec.table:
+    path = check_layer_file(spec, Path(root))
+    if FORMATS[path.suffix.lower()] == "GPKG" and not spec.table:
         raise spec.error(
             "zone_manifest_missing_table",
             f"layer '{spec.id}' reads a GeoPackage but names no table",
@@ -302,6 +284,89 @@ def read_file_layer(spec: LayerSpec, root: str) -> gpd.GeoDataFrame:
 
 
 register_reader("file", read_file_layer)
+
+# Extension -> the one GDAL driver a layer file may be read with. GDAL picks its driver by the
+# content, not the name, and many of its drivers read other files or URLs (a VRT names any
+# file or http:// source), so each file is checked to be what its extension says before GDAL
+# opens it.
+FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile"}
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_GPKG_APPLICATION_IDS = (b"GPKG", b"GP10", b"GP11")  # big-endian at byte 68 of the SQLite header
+_SHP_MAGIC = b"\x00\x00\x27\x0a"  # file code 9994, big-endian
+_SHP_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
+# GDAL reads these prefixes as virtual file systems or remote sources, never as a plain file.
+_REMOTE = re.compile(r"^(/vsi|[A-Za-z][A-Za-z0-9+.-]*:)", re.IGNORECASE)
+
+
+def check_layer_file(spec: LayerSpec, root: Path) -> Path:
+    """Return the resolved path of a layer's file after checking that it lies below the zones
+    directory (symbolic links resolved), has an allowed extension and content of that format."""
+    assert spec.file is not None
+    base = root.resolve()
+    if _REMOTE.match(spec.file) or "://" in spec.file:
+        raise spec.error(
+            "zone_manifest_bad_path",
+            f"the file '{spec.file}' is a URL or GDAL virtual path, not a file of the zones directory",
+            "file",
+            hint="give a path relative to the directory of layers.yaml; layers are never fetched",
+        )
+    path = (base / spec.file).resolve()
+    if Path(spec.file).is_absolute() or not path.is_relative_to(base):
+        raise spec.error(
+            "zone_manifest_bad_path",
+            f"the file '{spec.file}' is outside the zones directory",
+            "file",
+            hint="give a path relative to the directory of layers.yaml, without '..' or links leading out of it",
+        )
+    if not path.is_file():
+        near = (
+            sorted(str(p.relative_to(base)) for p in path.parent.glob("*") if p.is_file())
+            if path.parent.is_dir()
+            else []
+        )
+        raise spec.error(
+            "zone_layer_missing_file",
+            f"the file of layer '{spec.id}' does not exist: {spec.file}",
+            "file",
+            hint=did_you_mean(spec.file, near) or "paths are relative to the directory of layers.yaml",
+        )
+    driver = FORMATS.get(path.suffix.lower())
+    if driver is None:
+        raise spec.error(
+            "zone_layer_unsupported_format",
+            f"layer '{spec.id}' is a '{path.suffix or 'no extension'}' file; zone layers are GeoJSON, "
+            "GeoPackage or Shapefile",
+            "file",
+            hint="convert the layer (e.g. ogr2ogr -f GPKG zones.gpkg input) and name the .geojson, .gpkg or .shp file",
+        )
+    with path.open("rb") as f:
+        head = f.read(100)
+    problem = _format_problem(driver, head)
+    if driver == "ESRI Shapefile" and problem is None:
+        for suffix in _SHP_SIDECARS:
+            for sidecar in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
+                if sidecar.exists() and not sidecar.resolve().is_relative_to(base):
+                    problem = f"its {sidecar.name} leads outside the zones directory"
+    if problem is not None:
+        raise spec.error(
+            "zone_layer_wrong_format",
+            f"the file of layer '{spec.id}' is not a {driver} file: {problem}",
+            "file",
+            hint=f"a {path.suffix} layer must be a {driver} file; VRT and other GDAL formats are not read",
+        )
+    return path
+
+
+def _format_problem(driver: str, head: bytes) -> str | None:
+    """Why `head` (a file's first bytes) is not a file of `driver`, or None when it is."""
+    if driver == "GeoJSON":
+        text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+        return None if text.startswith(b"{") else f"it starts with {text[:20]!r}, not a JSON object"
+    if driver == "GPKG":
+        if not head.startswith(_SQLITE_MAGIC):
+            return "it is not an SQLite database"
+        return None if head[68:72] in _GPKG_APPLICATION_IDS else "it is an SQLite database but not a GeoPackage"
+    return None if head.startswith(_SHP_MAGIC) else "it does not start with the Shapefile file code"
 
 
 # ----------------------------------------------------------------------- loading

@@ -6,9 +6,11 @@ import math
 
 import prcoords
 import pytest
+import shapely
 from shapely.geometry import Point
 
 from screening import ProjectError, load_rules, parse_project
+from screening import site as site_module
 from screening.site import MAX_VERTICES, Site, parse_site
 from screening.vocabulary import Vocabulary
 
@@ -185,3 +187,35 @@ def test_closed_ring_and_holes() -> None:
     hole = [[120.02, 29.02], [120.03, 29.02], [120.03, 29.03]]
     site = parse_site({"crs": "wgs84", "geometry": {"type": "Polygon", "coordinates": [outer, hole]}})
     assert site is not None and site.geometry.area == pytest.approx(0.01 - 0.00005)
+
+
+def _star(n: int, r_deg: float, spike: float = 0.9) -> list[list[float]]:
+    return [
+        [
+            119.96 + r_deg * (1 - spike * (i % 2)) * math.cos(2 * math.pi * i / n),
+            29.28 + r_deg * (1 - spike * (i % 2)) * math.sin(2 * math.pi * i / n),
+        ]
+        for i in range(n)
+    ]
+
+
+def test_an_outline_too_complex_to_locate_in_time_is_refused() -> None:
+    # 2,000 spikes across the county: its overlap shares took seconds per thousand vertices.
+    with pytest.raises(ProjectError) as info:
+        parse_site({"crs": "wgs84", "polygon": _star(2000, 0.15)})
+    assert info.value.code == "site_too_complex"
+    assert "1,000" in info.value.message and info.value.hint
+
+
+def test_a_dense_outline_is_simplified_within_a_metre_with_a_warning() -> None:
+    circle = [
+        [119.96 + 0.005 * math.cos(2 * math.pi * i / 5000), 29.28 + 0.005 * math.sin(2 * math.pi * i / 5000)]
+        for i in range(5000)
+    ]
+    site = parse_site({"crs": "wgs84", "polygon": circle})
+    assert site is not None
+    assert site_module._vertices(site.geometry) <= site_module.LOCATE_VERTICES
+    assert any("simplified within 1 m" in w for w in site.warnings)
+    original = shapely.Polygon(circle)
+    # No point of the simplified outline is more than the tolerance from the original (in degrees of latitude).
+    assert shapely.hausdorff_distance(site.geometry, original) <= 1.0 / 111_320.0 * 1.01

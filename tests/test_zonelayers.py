@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import pickle
 import re
+import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -615,3 +617,113 @@ def test_registered_reader_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     z = load_zones(write(tmp_path, manifest))
     assert seen == [f"{tmp_path}:water"]
     assert z.layers["water"].origin == "water"
+
+
+# ----------------------------------------------------------------------- which files GDAL may read
+
+SECRET_CSV = (
+    'name,code,wkt\nroot:x:0:0:secret-line,S1,"POLYGON ((119.9 29.3, 119.91 29.3, 119.91 29.32, 119.9 29.3))"\n'
+)
+
+
+def vrt(source: str, layer: str = "secret") -> str:
+    """An OGR VRT layer whose features come from `source` (any file or URL GDAL can open)."""
+    return (
+        f'<OGRVRTDataSource><OGRVRTLayer name="{layer}"><SrcDataSource>{source}</SrcDataSource>'
+        "<SrcLayer>passwd</SrcLayer>"
+        "<GeometryType>wkbPolygon</GeometryType><LayerSRS>EPSG:4490</LayerSRS>"
+        '<GeometryField encoding="WKT" field="wkt"/></OGRVRTLayer></OGRVRTDataSource>'
+    )
+
+
+def water_manifest(name: str, table: str | None = None) -> str:
+    water = f"file: {name}" + (f"\n    table: {table}" if table else "")
+    return MANIFEST.replace("file: water.geojson", water).replace(
+        "attributes: {code: CODE, name: NAME, protection_class: LEVEL}", "attributes: {code: code, name: name}"
+    )
+
+
+@pytest.mark.parametrize("name", ["water.geojson", "water.gpkg", "water.shp"])
+def test_a_vrt_renamed_as_a_layer_is_refused(tmp_path: Path, name: str) -> None:
+    # GDAL chooses the driver by content: a VRT named .geojson would read any file it names.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwd.csv").write_text(SECRET_CSV, encoding="utf-8")
+    zones = tmp_path / "zones"
+    zones.mkdir()
+    manifest = water_manifest(name, table="secret" if name.endswith(".gpkg") else None)
+    write(zones, manifest, {k: v for k, v in layers().items() if k != "water.geojson"})
+    (zones / name).write_text(vrt(str(outside / "passwd.csv")), encoding="utf-8")
+    err = fails(zones, "zone_layer_wrong_format", line=line_of(manifest, f"file: {name}"), field="layers[2].file")
+    assert "secret" not in str(err)
+
+
+def test_a_vrt_naming_a_url_is_refused_without_a_request(tmp_path: Path) -> None:
+    requests: list[bytes] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                requests.append(conn.recv(4096))
+                conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/csv\r\n\r\n" + SECRET_CSV.encode())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        write(tmp_path, water_manifest("water.geojson"), {k: v for k, v in layers().items() if k != "water.geojson"})
+        for source in (f"/vsicurl/http://127.0.0.1:{port}/passwd.csv", f"CSV:/vsicurl/http://127.0.0.1:{port}/a.csv"):
+            (tmp_path / "water.geojson").write_text(vrt(source), encoding="utf-8")
+            fails(tmp_path, "zone_layer_wrong_format")
+        manifest = water_manifest(f"/vsicurl/http://127.0.0.1:{port}/water.geojson")
+        write(tmp_path, manifest, {})
+        fails(tmp_path, "zone_manifest_bad_path", field="layers[2].file")
+        write(tmp_path, water_manifest(f"http://127.0.0.1:{port}/water.geojson"), {})
+        fails(tmp_path, "zone_manifest_bad_path", field="layers[2].file")
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+    assert requests == []
+
+
+def test_a_link_leading_out_of_the_zones_directory_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "water.geojson").write_text(json.dumps(layers()["water.geojson"]), encoding="utf-8")
+    zones = tmp_path / "zones"
+    zones.mkdir()
+    write(zones, files={k: v for k, v in layers().items() if k != "water.geojson"})
+    (zones / "water.geojson").symlink_to(outside / "water.geojson")
+    fails(zones, "zone_manifest_bad_path", field="layers[2].file", hint="links")
+
+
+def test_other_formats_are_refused(tmp_path: Path) -> None:
+    manifest = MANIFEST.replace("file: water.geojson", "file: water.csv")
+    write(tmp_path, manifest)
+    (tmp_path / "water.csv").write_text(SECRET_CSV, encoding="utf-8")
+    fails(tmp_path, "zone_layer_unsupported_format", line=line_of(manifest, "water.csv"), hint=".gpkg")
+
+
+@pytest.mark.parametrize(("name", "table"), [("water.gpkg", "water"), ("water.shp", None)])
+def test_geopackage_and_shapefile_layers_load(tmp_path: Path, name: str, table: str | None) -> None:
+    import geopandas as gpd
+    import pyogrio
+
+    entry = f"file: {name}" + (f"\n    table: {table}" if table else "")
+    write(tmp_path, MANIFEST.replace("file: water.geojson", entry))
+    frame = gpd.read_file(tmp_path / "water.geojson")
+    pyogrio.write_dataframe(frame, tmp_path / name, layer=table)
+    (tmp_path / "water.geojson").unlink()
+    z = load_zones(tmp_path)
+    assert z.layers["water"].count == 1
+    assert z.layer_frame("water").iloc[0]["code"] == "W1"

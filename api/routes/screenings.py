@@ -16,7 +16,7 @@ from screening.json_source import first_problem, load_marked
 from ..deps import ServiceDep, SettingsDep
 from ..problems import Problem, ProblemError
 from ..schemas import PROJECT_EXAMPLE, PROJECT_YAML_EXAMPLE, BatchCreate, BatchPublic, ProjectCreate, ScreeningPublic
-from ..service import JSON_TYPES, Service, check_media_type, decode
+from ..service import JSON_TYPES, Service, StoreGate, check_media_type, decode
 from ..settings import Settings
 
 router = APIRouter(prefix="/v1/screenings", tags=["screenings"])
@@ -57,22 +57,38 @@ CREATE_BODY: dict[str, Any] = {
 }
 
 
-async def in_worker(request: Request, fn: Callable[[], T]) -> T:
-    """Run `fn` in one of the app's few screening threads, giving up after the per-request
-    timeout with a 503.
+async def in_worker(request: Request, fn: Callable[[StoreGate], T]) -> T:
+    """Run `fn(gate)` in one of the app's few screening threads, giving up after the
+    per-request timeout with a 503.
 
-    The thread is abandoned, not killed (Python threads cannot be), so it finishes its
-    screening and the client is freed; the engine lock keeps the abandoned work safe."""
+    The thread is abandoned, not killed (Python threads cannot be): it finishes its screening
+    in the background, but `gate` keeps it from storing anything once the client has had its
+    503, so a retry never makes a duplicate. A thread that had begun storing when the time ran
+    out is waited for, and its answer stands."""
     settings: Settings = request.app.state.settings
+    gate = StoreGate()
+
+    def run() -> T:
+        try:
+            value = fn(gate)
+        except BaseException as exc:
+            gate.finish(error=exc)
+            raise
+        gate.finish(value)
+        return value
+
     try:
         with anyio.fail_after(settings.request_timeout_s):
-            return await anyio.to_thread.run_sync(fn, abandon_on_cancel=True, limiter=request.app.state.limiter)
+            return await anyio.to_thread.run_sync(run, abandon_on_cancel=True, limiter=request.app.state.limiter)
     except TimeoutError:
+        if not gate.expire():
+            result: T = await anyio.to_thread.run_sync(gate.wait)
+            return result
         raise ProblemError(
             503,
             "timeout",
             "Screening timed out",
-            f"the request took longer than {settings.request_timeout_s:g} s",
+            f"the request took longer than {settings.request_timeout_s:g} s; nothing was stored",
             headers={"Retry-After": "1"},
         ) from None
 
@@ -89,8 +105,8 @@ async def create_screening(request: Request, service: ServiceDep) -> Response:
     media = check_media_type(request.headers.get("content-type"))
     body = await request.body()
 
-    def work() -> tuple[str, str]:
-        record = service.create(decode(body), media)
+    def work(gate: StoreGate) -> tuple[str, str]:
+        record = service.create(decode(body), media, gate=gate)
         return record.id, service.public_json(record)
 
     record_id, content = await in_worker(request, work)
@@ -153,7 +169,7 @@ async def create_screenings(request: Request, service: ServiceDep, settings: Set
                 }
             ],
         )
-    results = await in_worker(request, lambda: service.create_many(items, request.url.path))
+    results = await in_worker(request, lambda gate: service.create_many(items, request.url.path, gate))
     return Response(json.dumps({"results": results}, ensure_ascii=False), media_type="application/json")
 
 
@@ -165,7 +181,7 @@ async def read_screening(
     rerun: Annotated[bool, Query(description="screen the stored input again with today's rules and zones")] = False,
 ) -> Any:
     """Return a stored screening; with `rerun=true`, also today's decision and whether it agrees."""
-    return await in_worker(request, lambda: _read(service, screening_id, rerun))
+    return await in_worker(request, lambda _: _read(service, screening_id, rerun))
 
 
 def _read(service: Service, screening_id: str, rerun: bool) -> dict[str, Any]:
