@@ -112,8 +112,10 @@ class Screener:
 
     def _screen_located(self, project: Project, location: Any, on: dt.date | None) -> Decision:
         when = project.application_date or on
-        facts = Facts(project, self.engine.type_codes, location, self._layer_kinds)
-        items = self.engine.candidates(project.industry_codes, project.project_types)
+        facts = Facts(
+            project, self.engine.type_codes, location, self._layer_kinds, type_quantities=self.engine.type_quantities
+        )
+        items = self.engine.candidates(project.industry_codes, project.project_types, project.quantities)
         fired = self.engine.fire(facts, items) if items else frozenset()
         national = decide(project, facts, fired, items, self.rules)
         return self._apply_local(national, project, facts, location, when)
