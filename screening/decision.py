@@ -332,11 +332,7 @@ def decide(project: Project, facts: Facts, fired: frozenset[str], candidates: se
 def _list_keys(rules: RuleSet) -> set[str]:
     """The facts local list entries read: a quantity only a list reads is not 'unread'."""
     return {
-        leaf.key
-        for p in rules.local_packs
-        for e in p.entries
-        for leaf in leaves(e.condition)
-        if isinstance(leaf, Cmp)
+        leaf.key for p in rules.local_packs for e in p.entries for leaf in leaves(e.condition) if isinstance(leaf, Cmp)
     }
 
 
@@ -385,7 +381,10 @@ def _missing(
         its, cls, terms = by_fact.setdefault(fact_name(leaf), (set(), set(), set()))
         its.add(item.number)
         cls.add(rid)
-        if leaf.section in ("processes", "features", "sensitive_areas", "industry_codes", "project_types") and leaf.term:
+        if (
+            leaf.section in ("processes", "features", "sensitive_areas", "industry_codes", "project_types")
+            and leaf.term
+        ):
             terms.add(leaf.term)
     missing = tuple(
         Missing(f, tuple(sorted(i)), tuple(sorted(c)), tuple(sorted(t))) for f, (i, c, t) in sorted(by_fact.items())

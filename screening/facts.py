@@ -66,7 +66,11 @@ class Facts(Mapping[str, Any]):
         if f"{section}.{name}" in p.answers:
             return "answer"
         if v is True:
-            return "map" if section == "sensitive_areas" and not (p.sensitive_areas and name in p.sensitive_areas) else "listed"
+            return (
+                "map"
+                if section == "sensitive_areas" and not (p.sensitive_areas and name in p.sensitive_areas)
+                else "listed"
+            )
         return {
             "processes": "process_list",
             "project_types": "rule",

@@ -105,12 +105,15 @@ def build_questions(
         node: Node = clause.full if clause else item.match
         rid = clause.id if clause else f"{item.id}.match"
         tier = clause.column if clause else ceiling_of[item.number]
-        for leaf in live_leaves(node, facts):
+        live = live_leaves(node, facts)
+        open_ids = {question_id(x) for x in live}
+        for leaf in live:
             used.append((item, clause, leaf))
             qid = question_id(leaf)
             if qid is None:
                 continue
-            q = found.setdefault(qid, {"leaf": leaf, "items": set(), "moves": {}, "choices": set()})
+            q = found.setdefault(qid, {"leaf": leaf, "items": set(), "moves": {}, "choices": set(), "closest": 99})
+            q["closest"] = min(q["closest"], len(open_ids))
             q["items"].add(item.number)
             if leaf.section == "sensitive_areas" and leaf.term:
                 q["choices"].add(leaf.term)
@@ -119,9 +122,8 @@ def build_questions(
             else:
                 move = Move(item.number, tier, rid, "eq", (leaf.op == "eq") == bool(leaf.value))
             q["moves"][(move.item, move.tier, move.rule_id, move.op, str(move.threshold))] = move
-    out = [_question(qid, q, vocab) for qid, q in found.items()]
-    out.sort(key=_order)
-    return tuple(out), used
+    ranked = sorted(found.items(), key=lambda kv: _order(_question(kv[0], kv[1], vocab), kv[1]["closest"]))
+    return tuple(_question(qid, q, vocab) for qid, q in ranked), used
 
 
 def live_leaves(node: Node, facts: Mapping[str, Any]) -> list[Cmp]:
@@ -155,11 +157,12 @@ def _unique_leaves(node: Node) -> list[Cmp]:
     return list(seen)
 
 
-def _order(q: Question) -> tuple[Any, ...]:
-    """Most decisive first: yes/no before numbers (a scale-farm question gates the head counts),
-    then the highest tier it can reach, then the number of clauses it decides."""
+def _order(q: Question, closest: int) -> tuple[Any, ...]:
+    """Most decisive first: the question most clauses read (a scale-farm question gates every
+    column), then the one closest to settling a clause (fewest other open questions beside it),
+    the highest tier it can reach, yes/no before numbers before lists."""
     top = max((TIER_RANK[m.tier] for m in q.moves), default=0)
-    return (q.kind == "number", -len({m.rule_id for m in q.moves}), -top, q.id)
+    return (-len({m.rule_id for m in q.moves}), closest, -top, ("bool", "number", "choice").index(q.kind), q.id)
 
 
 _ASK = {
@@ -178,7 +181,7 @@ _ASK = {
         "project_types": "Is the project: {t}?",
         "industry_codes": "Is the project's industry within GB/T 4754 code {code} ({t})?",
         "industrial_building": "Is production in an industrial building (directory note 4)?",
-        "sensitive_areas": "Does the project involve any of these sensitive areas (several may apply; none is an answer)?",
+        "sensitive_areas": "Does the project involve any of these sensitive areas (several may apply, or none)?",
         "quantities": "What is the {t} ({unit})?",
     },
 }
@@ -224,7 +227,9 @@ def assumptions(items: Iterable[Item], facts: Facts, floor: str) -> tuple[Assump
     found: dict[tuple[str, bool, str], tuple[set[int], set[str], set[str]]] = {}
     for item in items:
         nodes: list[tuple[Node, str]] = [(item.match, "match")]
-        nodes += [(c.full, col.tier) for col in item.columns if TIER_RANK[col.tier] >= TIER_RANK[floor] for c in col.clauses]
+        nodes += [
+            (c.full, col.tier) for col in item.columns if TIER_RANK[col.tier] >= TIER_RANK[floor] for c in col.clauses
+        ]
         for node, where in nodes:
             now = None
             for leaf in _unique_leaves(node):

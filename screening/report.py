@@ -538,10 +538,10 @@ _Q = {
         "src_declared_list": "the declared sensitive areas (sensitive_areas) omit",
         "src_map": "the map layers cover the site and show no",
         "src_rule": "no industry code of the project relates to",
-        "assume": "Because {src} \"{t}\" ({id} = false), item {items}{where} does not apply",
+        "assume": 'Because {src} "{t}" ({id} = false), item {items}{where} does not apply',
         "match": "",
         "cols": ", column(s) {cols},",
-        "unread": "The given \"{t}\" ({fact}) is read by no directory item this project may belong to: "
+        "unread": 'The given "{t}" ({fact}) is read by no directory item this project may belong to: '
         "it changes nothing",
         "suggest": "; item(s) {items} read it{types}: check the project type or industry code",
         "types": " (project type {types})",
@@ -576,7 +576,9 @@ def question_lines(q: Question, vocab: Vocabulary, lang: str) -> list[str]:
             moves[cond].append(to)
     extra = ""
     if q.kind == "choice":
-        extra = " " + Q["choices"].format(c=", ".join(_term_label("sensitive_areas", c, vocab, lang) for c in q.choices))
+        extra = " " + Q["choices"].format(
+            c=", ".join(_term_label("sensitive_areas", c, vocab, lang) for c in q.choices)
+        )
     elif q.kind == "number" and q.max is not None:
         extra = " " + Q["range"].format(m=q.max, unit=q.unit or "")
     sep = "、" if lang == "zh" else ", "
@@ -586,12 +588,16 @@ def question_lines(q: Question, vocab: Vocabulary, lang: str) -> list[str]:
 def assumption_text(a: Assumption, vocab: Vocabulary, lang: str) -> str:
     Q = _Q[lang]
     cols = [t for t in a.tiers if t != "match"]
-    where = Q["cols"].format(cols=("、" if lang == "zh" else ", ").join(tier_label(t, lang) for t in cols)) if cols else ""
+    where = (
+        Q["cols"].format(cols=("、" if lang == "zh" else ", ").join(tier_label(t, lang) for t in cols)) if cols else ""
+    )
     section = a.id.partition(".")[0]
     sep = "、" if lang == "zh" else ", "
     return Q["assume"].format(
         src=Q["src_" + a.source],
-        t=sep.join(_id_label(f"{section}.{t}", vocab, lang) for t in a.terms) if a.terms else _id_label(a.id, vocab, lang),
+        t=sep.join(_id_label(f"{section}.{t}", vocab, lang) for t in a.terms)
+        if a.terms
+        else _id_label(a.id, vocab, lang),
         id=a.id,
         items=("、" if lang == "zh" else ", ").join(map(str, a.items)),
         where=where,

@@ -24,7 +24,9 @@ def main() -> None:
     for pack in screener.rules.local_packs:
         for lst in pack.lists:
             path = Path(lst.source).with_suffix(".cases.yaml")
-            work += [(path, True, {"expect": lc.expect}, lc.project, lc.line, lc.on) for lc in load_list_cases(pack, lst)]
+            work += [
+                (path, True, {"expect": lc.expect}, lc.project, lc.line, lc.on) for lc in load_list_cases(pack, lst)
+            ]
     for i, (path, is_list, c, doc, line, on) in enumerate(work):
         if True:
             if "features" not in doc.data or "answers" in doc.data:
@@ -79,7 +81,9 @@ def _ok(screener: Screener, doc: YamlDoc, c: dict, path: Path, is_list: bool) ->
         import datetime as dt
 
         on = c.get("on")
-        lc = ListCase("x", str(doc.data["name"]), doc, on if isinstance(on, dt.date) else None, c["expect"], str(path), 0)
+        lc = ListCase(
+            "x", str(doc.data["name"]), doc, on if isinstance(on, dt.date) else None, c["expect"], str(path), 0
+        )
         return run_list_case(screener, lc)[0].ok
     item = int(path.name[5:8])
     return run_case(screener, Case(item, str(doc.data["name"]), doc, c["expect"], str(path), 0)).ok
