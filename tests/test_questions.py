@@ -69,13 +69,13 @@ def test_pig_farm_given_only_its_code_is_asked_the_scale_farm_question_and_the_h
         ),
         (
             {
-                "industry_codes": ["3411"],
+                "industry_codes": ["2110"],
                 "industrial_building": True,
-                "processes": [],
+                "processes": ["cutting_assembly_only"],
                 "quantities": {
                     "gas_boiler_t_per_hour": 2,
                     "solvent_coating_t_per_year": 0,
-                    "low_voc_coating_t_per_year": 0,
+                    "low_voc_coating_t_per_year": 3,
                 },
             },
             "report_form",
