@@ -526,7 +526,7 @@ _Q = {
         "suggest": "；读取它的是第{items}项{types}，请确认项目类型或行业代码",
         "types": "（项目类型 {types}）",
         "choices": "可选：{c}；或“无”",
-        "range": "范围 0–{m:g} {unit}",
+        "range": "范围 0–{m:.12g} {unit}",
     },
     "en": {
         "yes": "yes",
@@ -546,7 +546,7 @@ _Q = {
         "suggest": "; item(s) {items} read it{types}: check the project type or industry code",
         "types": " (project type {types})",
         "choices": "choices: {c}; or none",
-        "range": "range 0–{m:g} {unit}",
+        "range": "range 0–{m:.12g} {unit}",
     },
 }
 
