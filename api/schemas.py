@@ -46,13 +46,20 @@ class ProjectCreate(BaseModel):
     industry_codes: list[str] | None = Field(default=None, description="GB/T 4754-2017 codes, as strings")
     project_types: list[str] | None = Field(default=None, description="for items without an industry code")
     processes: list[str] | None = Field(default=None, description="the complete list; [] declares none")
-    features: list[str] | None = Field(default=None, description="the complete list; [] declares none")
+    features: list[str] | None = Field(
+        default=None, description="features that hold; one not listed is asked unless answered false in answers"
+    )
     industrial_building: bool | None = None
     quantities: dict[str, float] | None = Field(default=None, description="newly added amounts; unit in the name")
     sensitive_areas: list[str] | None = Field(default=None, description="[] declares none")
     touches_main_works: bool | None = None
     application_date: dt.date | None = None
     location: dict[str, Any] | None = Field(default=None, description="the site (docs/zones.md)")
+    answers: dict[str, bool | float] | None = Field(
+        default=None,
+        description="answers to POST /v1/questions by question id",
+        examples=[{"features.livestock_scale_farm": True, "quantities.livestock_pig_eq_output_head_per_year": 6000}],
+    )
 
 
 class Versions(BaseModel):
@@ -189,3 +196,21 @@ class CodePublic(CodeRef):
 class CodesPublic(BaseModel):
     query: str
     codes: list[CodePublic]
+
+
+class QuestionsPublic(BaseModel):
+    """The questions whose answers decide a project's tier (docs/output.md, envscreen/questions/v1)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    schema_: str = Field(alias="schema", examples=["envscreen/questions/v1"])
+    project: str
+    status: str = Field(examples=["needs_more_information"])
+    tier: str | None = None
+    tier_range: list[str] = Field(examples=[["exempt", "report_book"]])
+    questions: list[dict[str, Any]] = Field(
+        description="most decisive first: id (the answers key), kind (bool | number | choice), zh, en, unit, max, "
+        "choices, items, moves (item, tier, rule_id, op, threshold)"
+    )
+    assumptions: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]

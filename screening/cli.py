@@ -98,12 +98,24 @@ def check(
         str | None,
         typer.Option("--date", help="screening date when a project gives no application_date (default: today)"),
     ] = None,
+    ask: Annotated[
+        bool,
+        typer.Option(
+            "--ask", help="ask the questions that decide the tier one at a time, then write the answers into the file"
+        ),
+    ] = False,
 ) -> None:
     """Screen projects: the EIA tier under the 2021 directory and the local packs, admissibility
     of the site on the zone layers, with reasons and next steps."""
     on = _date(date)
     screener = _screener(rules, zones, no_bundled_rules)
     files = _project_files(paths)
+    if ask:
+        if len(files) != 1:
+            raise InputError(
+                "input_ask_one_file", "--ask needs exactly one project file", file=", ".join(map(str, paths))
+            )
+        _ask(screener, files[0], on, lang)
     if not files:
         raise InputError(
             "input_no_projects", "no project files (*.yaml, *.yml, *.json) found", file=", ".join(map(str, paths))
@@ -143,6 +155,111 @@ def check(
         failed = sum(1 for r in results if "error" in r)
         typer.echo(f"{len(results) - failed} screened, {failed} failed", err=True)
     raise typer.Exit(worst)
+
+
+def _ask(screener: Screener, file: Path, on: dt.date, lang: Lang) -> None:
+    """Ask the most decisive open question, re-screen, repeat until the tier is determined or
+    the user quits (q); then write the answers into the file."""
+    from .answerfile import write_answers
+    from .project import project_from_doc
+    from .report import question_lines
+    from .yaml_source import YamlDoc, read_yaml_file
+
+    zh = lang is Lang.zh
+    doc = read_yaml_file(file)
+    answers: dict[str, Any] = {}
+    skipped: set[str] = set()
+    while True:
+        data = dict(doc.data) if isinstance(doc.data, dict) else doc.data
+        if answers and isinstance(data, dict):
+            data["answers"] = {**(data.get("answers") or {}), **answers}
+        decision = screener.screen(project_from_doc(YamlDoc(data, doc.source, doc.lines), screener.vocabulary), on=on)
+        open_qs = [q for q in decision.questions if q.id not in skipped]
+        if decision.status == "determined" or not open_qs:
+            break
+        q = open_qs[0]
+        first, then = question_lines(q, screener.vocabulary, lang.value)
+        typer.echo(f"\n{first}\n  {then}")
+        try:
+            got = _prompt(q, zh, screener.vocabulary, lang.value)
+        except (typer.Abort, EOFError):  # end of input: keep what was answered
+            got = None
+        if got is None:
+            break
+        if isinstance(got, str):  # "skip"
+            skipped.add(q.id)
+            continue
+        answers.update(got)
+    if answers:
+        write_answers(file, answers)
+        typer.echo(("\n已写入回答：" if zh else "\nanswers written to ") + str(file), err=True)
+    typer.echo("")
+
+
+def _prompt(q: Any, zh: bool, vocab: Any, lang: str) -> dict[str, Any] | str | None:
+    """One answer: {question id: value}; "skip" to leave it open; None to quit."""
+    from .report import _term_label
+
+    hint = " (y/n, s=跳过, q=结束)" if zh else " (y/n, s=skip, q=quit)"
+    while True:
+        if q.kind == "choice":
+            for i, c in enumerate(q.choices, 1):
+                typer.echo(f"  {i}. {_term_label('sensitive_areas', c, vocab, lang)}")
+            raw = typer.prompt(
+                ("编号，逗号分隔；0=均不涉及" if zh else "numbers, comma-separated; 0 = none") + " (s, q)"
+            ).strip()
+        elif q.kind == "number":
+            raw = typer.prompt(f"{q.unit or ''} (s, q)").strip()
+        else:
+            raw = typer.prompt(hint).strip().lower()
+        if raw == "q":
+            return None
+        if raw == "s":
+            return "skip"
+        if q.kind == "bool" and raw in ("y", "yes", "是", "n", "no", "否"):
+            return {q.id: raw in ("y", "yes", "是")}
+        if q.kind == "number":
+            try:
+                x = float(raw)
+            except ValueError:
+                x = -1.0
+            if 0 <= x <= (q.max or float("inf")):
+                return {q.id: int(x) if x.is_integer() else x}
+            typer.echo(
+                ("请输入 0 到 {m:g} 之间的数（{u}）" if zh else "enter a number from 0 to {m:g} ({u})").format(
+                    m=q.max or 0, u=q.unit or ""
+                )
+            )
+            continue
+        if q.kind == "choice":
+            try:
+                picked = {int(p) for p in raw.replace("，", ",").split(",") if p.strip()}
+            except ValueError:
+                picked = {-1}
+            if picked and all(0 <= p <= len(q.choices) for p in picked) and not (0 in picked and len(picked) > 1):
+                return {f"sensitive_areas.{c}": i in picked for i, c in enumerate(q.choices, 1)}
+        typer.echo("请重新输入" if zh else "please answer again")
+
+
+@app.command()
+def questions(
+    path: Annotated[Path, typer.Argument(help="a project YAML file")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json")] = Format.text,
+    lang: Annotated[Lang, typer.Option("--lang", help="language of text output")] = Lang.zh,
+    rules: RulesOpt = None,
+    zones: ZonesOpt = None,
+    date: Annotated[str | None, typer.Option("--date", help="screening date (default: today)")] = None,
+) -> None:
+    """List the questions whose answers decide the project's tier (most decisive first), the
+    assumptions the current result rests on, and given facts that nothing reads."""
+    from .report import questions_to_dict, render_questions
+
+    screener = _screener(rules, zones)
+    decision = screener.screen(load_project(path, screener.vocabulary), on=_date(date))
+    if fmt is Format.json:
+        typer.echo(json.dumps(questions_to_dict(decision), ensure_ascii=False, indent=2, default=str))
+    else:
+        typer.echo(render_questions(decision, screener.vocabulary, lang.value), nl=False)
 
 
 def _write_map(screener: Screener, project: Any, file: Path, map_path: Path, batch: bool) -> None:

@@ -14,6 +14,7 @@ from .conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, NEGATE, All, 
 from .conditions import evaluate as _leaf_eval
 from .facts import Facts
 from .project import Project
+from .questions import Assumption, FactWarning, Question, assumptions, build_questions, unread_facts
 from .rulepack import TIER_RANK, Clause, Item, RulePack, RuleSet, TierInfo
 
 if TYPE_CHECKING:
@@ -128,6 +129,10 @@ class Decision:
     rule_packs: tuple[dict[str, Any], ...] = ()
     zone_layers: dict[str, str] = field(default_factory=dict)  # layer id -> version
     screened_on: str | None = None  # the date that picked the packs in force (ISO)
+    # What to ask next (questions.py), what the tier rests on, and facts given that nothing read.
+    questions: tuple[Question, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+    warnings: tuple[FactWarning, ...] = ()
 
 
 # ---------------------------------------------------------------- reference evaluation
@@ -289,7 +294,9 @@ def decide(
     relevant = [
         (i, c) for i, c in uncertain if TIER_RANK[c.column if c else _ceiling_of(outcomes, i.number)] > TIER_RANK[floor]
     ]
-    missing, manual = _missing(relevant, facts)
+    ceilings = {o.item: o.possible[-1] for o in outcomes}
+    questions, used = build_questions(relevant, facts, rules.vocabulary, ceilings)
+    missing, manual = _missing(relevant, used)
     status = "determined" if floor == ceiling else ("needs_more_information" if missing else "needs_manual_check")
     tier = floor if status == "determined" else None
     if sum(1 for o in outcomes if o.matched) > 1:
@@ -322,7 +329,19 @@ def decide(
         notes=tuple(_note_text(pack, n) for n in _merge_notes(notes)),
         fired_rules=tuple(sorted(fired)),
         rule_pack={"id": pack.id, "version": pack.version, "title": pack.title},
+        questions=questions,
+        assumptions=assumptions([items[n] for n in sorted(candidates)], facts, floor),
+        warnings=unread_facts(
+            project, [items[n] for n in sorted(candidates)], items.values(), _list_keys(rules), rules.vocabulary
+        ),
     )
+
+
+def _list_keys(rules: RuleSet) -> set[str]:
+    """The facts local list entries read: a quantity only a list reads is not 'unread'."""
+    return {
+        leaf.key for p in rules.local_packs for e in p.entries for leaf in leaves(e.condition) if isinstance(leaf, Cmp)
+    }
 
 
 def _merge_notes(notes: list[Note]) -> list[Note]:
@@ -353,26 +372,28 @@ def _citation(pack: RulePack, item: Item, column: str, text: str) -> str:
 
 
 def _missing(
-    relevant: list[tuple[Item, Clause | None]], facts: Facts
+    relevant: list[tuple[Item, Clause | None]], used: list[tuple[Item, Clause | None, Cmp]]
 ) -> tuple[tuple[Missing, ...], tuple[ManualCheck, ...]]:
+    """The missing facts, grouped from the leaves behind the questions (one builder for both)
+    and the manual checks of the relevant clauses."""
     by_fact: dict[str, tuple[set[int], set[str], set[str]]] = {}
     manual: dict[tuple[str, str], ManualCheck] = {}
     for item, clause in relevant:
-        node = clause.full if clause else item.match
-        rid = clause.id if clause else f"{item.id}.match"
-        for leaf in leaves(node):
+        if clause is None:
+            continue
+        for leaf in leaves(clause.full):
             if isinstance(leaf, Manual):
-                if clause is not None:
-                    manual[(rid, leaf.text)] = ManualCheck(item.number, rid, clause.text, leaf.text)
-            elif leaf.key not in facts:
-                its, cls, terms = by_fact.setdefault(fact_name(leaf), (set(), set(), set()))
-                its.add(item.number)
-                cls.add(rid)
-                if (
-                    leaf.section in ("processes", "features", "sensitive_areas", "industry_codes", "project_types")
-                    and leaf.term
-                ):
-                    terms.add(leaf.term)
+                manual[(clause.id, leaf.text)] = ManualCheck(item.number, clause.id, clause.text, leaf.text)
+    for item, clause, leaf in used:
+        rid = clause.id if clause else f"{item.id}.match"
+        its, cls, terms = by_fact.setdefault(fact_name(leaf), (set(), set(), set()))
+        its.add(item.number)
+        cls.add(rid)
+        if (
+            leaf.section in ("processes", "features", "sensitive_areas", "industry_codes", "project_types")
+            and leaf.term
+        ):
+            terms.add(leaf.term)
     missing = tuple(
         Missing(f, tuple(sorted(i)), tuple(sorted(c)), tuple(sorted(t))) for f, (i, c, t) in sorted(by_fact.items())
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,10 +153,17 @@ class Engine:
                 self._code_exact.setdefault(c, set()).add(item.number)
                 for k in range(1, len(c) + 1):
                     self._code_prefix.setdefault(c[:k], set()).add(item.number)
+        self._quantity_items: dict[str, set[int]] = {}
         self.type_codes: dict[str, tuple[str, ...]] = {}
+        self.type_quantities: dict[str, tuple[str, ...]] = {}
         for item in pack.items:
+            for q in item.related_quantities:
+                self._quantity_items.setdefault(q, set()).add(item.number)
             for t in item.project_types:
                 self.type_codes[t] = tuple(sorted(set(self.type_codes.get(t, ())) | set(item.related_codes)))
+                self.type_quantities[t] = tuple(
+                    sorted(set(self.type_quantities.get(t, ())) | set(item.related_quantities))
+                )
         register({rs.name: self._definition(rs) for rs in self.rulesets})
 
     @staticmethod
@@ -170,9 +177,15 @@ class Engine:
         d["catch_all"] = {"all": [{"m": guard}], "run": _ignore}
         return d
 
-    def candidates(self, codes: Iterable[str], project_types: Iterable[str]) -> set[int]:
-        """Items a project may belong to: a superset that the match rules then decide."""
+    def candidates(
+        self, codes: Iterable[str], project_types: Iterable[str], quantities: Mapping[str, float] | None = None
+    ) -> set[int]:
+        """Items a project may belong to: a superset that the match rules then decide. A given
+        quantity an item names in match.related_quantities (a boiler capacity) routes to it too."""
         out: set[int] = set()
+        for q, amount in (quantities or {}).items():
+            if amount > 0:
+                out |= self._quantity_items.get(q, set())
         for code in codes:
             for k in range(2, len(code) + 1):
                 out |= self._code_exact.get(code[:k], set())
@@ -183,7 +196,7 @@ class Engine:
 
     def facts(self, project: Project) -> Facts:
         """The facts of a project as these rules read them."""
-        return Facts(project, self.type_codes)
+        return Facts(project, self.type_codes, type_quantities=self.type_quantities)
 
     def fire(self, facts: Facts, items: Iterable[int]) -> frozenset[str]:
         """Return the names of the rules that fire for `facts` among the rulesets of `items`."""

@@ -27,7 +27,7 @@ _ABSENT: Any = object()
 class Facts(Mapping[str, Any]):
     """Facts computed on demand from a project: `facts["q_beds"]`, `facts["c_336"]`, ..."""
 
-    __slots__ = ("project", "_cache", "_type_codes", "location", "_layers")
+    __slots__ = ("project", "_cache", "_type_codes", "_type_quantities", "location", "_layers")
 
     def __init__(
         self,
@@ -35,14 +35,47 @@ class Facts(Mapping[str, Any]):
         type_codes: Mapping[str, tuple[str, ...]] | None = None,
         location: Any = None,
         layers: Mapping[str, LayerKinds] | None = None,
+        type_quantities: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
-        """`type_codes`: for a project type, the industry codes whose projects may be of that type.
-        `location` (locate.Location) and `layers` (layer id -> what it maps) give the zone facts."""
+        """`type_codes`: for a project type, the industry codes whose projects may be of that type;
+        `type_quantities`: the quantities whose presence makes a project possibly of that type (a
+        boiler capacity: heat supply works). `location` (locate.Location) and `layers` (layer id
+        -> what it maps) give the zone facts."""
         self.project = project
         self._cache: dict[str, Any] = {}
         self._type_codes = type_codes or {}
+        self._type_quantities = type_quantities or {}
         self.location = location
         self._layers = layers or {}
+
+    def source(self, key: str) -> str | None:
+        """Where a known membership fact comes from: `answer` (the answers field), `listed`,
+        `process_list` (a term not in the complete process list), `declared_list` (a sensitive
+        area not in the declared list), `map`, `rule` (a project type no code relates to),
+        or None when the fact is unknown or not a membership fact."""
+        v = self.get(key, _ABSENT)
+        if v is _ABSENT:
+            return None
+        p = self.project
+        prefix, _, name = key.partition("_")
+        section = next((s for s, pre in PREFIX.items() if pre == prefix + "_"), None)
+        if key == INDUSTRIAL_BUILDING_KEY:
+            return "answer" if "industrial_building" in p.answered else "listed"
+        if section is None or section in ("quantities", "zones"):
+            return None
+        if f"{section}.{name}" in p.answers:
+            return "answer"
+        if v is True:
+            return (
+                "map"
+                if section == "sensitive_areas" and not (p.sensitive_areas and name in p.sensitive_areas)
+                else "listed"
+            )
+        return {
+            "processes": "process_list",
+            "project_types": "rule",
+            "industry_codes": "industry_codes",
+        }.get(section, "map" if self.mapped_sensitive_area(name) is False else "declared_list")
 
     def __getitem__(self, key: str) -> Any:
         v = self._cache.get(key, _ABSENT)
@@ -101,19 +134,33 @@ class Facts(Mapping[str, Any]):
         if prefix == PREFIX["quantities"]:
             return p.quantities.get(name, _ABSENT)
         if prefix == PREFIX["processes"]:
-            return _ABSENT if p.processes is None else name in p.processes
+            if p.processes is not None and name in p.processes:
+                return True
+            # The process list is complete by definition (docs/project-format.md): an omitted
+            # process is false, and every decision lists that as an assumption it rests on.
+            return p.answers.get(f"processes.{name}", _ABSENT if p.processes is None else False)
         if prefix == PREFIX["features"]:
-            return _ABSENT if p.features is None else name in p.features
+            # Nobody can enumerate every feature: one not listed is unknown unless answered false.
+            return True if p.features is not None and name in p.features else p.answers.get(f"features.{name}", _ABSENT)
         if prefix == PREFIX["project_types"]:
             if name in p.project_types:
                 return True
-            # A filling station given only as code 5265 may be item 119's type: unknown, so asked.
+            if f"project_types.{name}" in p.answers:
+                return p.answers[f"project_types.{name}"]
+            # A filling station given only as code 5265 may be item 119's type: unknown, so asked;
+            # so is heat supply for a project that gives a boiler capacity (item 91's own boilers).
             related = self._type_codes.get(name, ())
             if any(code_within(p.industry_codes, c) is not False for c in related):
                 return _ABSENT
+            if any(p.quantities.get(q, 0) > 0 for q in self._type_quantities.get(name, ())):
+                return _ABSENT
             return False
         if prefix == PREFIX["sensitive_areas"]:
-            declared = _ABSENT if p.sensitive_areas is None else name in p.sensitive_areas
+            declared = p.answers.get(f"sensitive_areas.{name}", _ABSENT)
+            if declared is _ABSENT:
+                declared = _ABSENT if p.sensitive_areas is None else name in p.sensitive_areas
+            elif p.sensitive_areas is not None and name in p.sensitive_areas:
+                declared = True
             mapped = self.mapped_sensitive_area(name)
             if mapped is _ABSENT:
                 return declared
@@ -124,7 +171,8 @@ class Facts(Mapping[str, Any]):
             if "|" in name:  # within any of several codes (list engine, listrules._code_set)
                 found = [code_within(p.industry_codes, c) for c in name.split("|")]
                 return True if True in found else (_ABSENT if any(f is _ABSENT for f in found) else False)
-            return code_within(p.industry_codes, name)
+            found = code_within(p.industry_codes, name)
+            return p.answers.get(f"industry_codes.{name}", _ABSENT) if found is _ABSENT else found
         raise KeyError(key)
 
     def mapped_sensitive_area(self, kind: str) -> Any:

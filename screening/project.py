@@ -28,12 +28,14 @@ _FIELDS = {
     "industry_codes": "GB/T 4754-2017 industry codes",
     "project_types": "project types for items without an industry code",
     "processes": "complete list of process flags",
-    "features": "complete list of yes/no features",
+    "features": "yes/no features that hold (a feature not listed is asked, unless answered false)",
     "industrial_building": "true when production is in an industrial building (说明4)",
     "quantities": "newly added quantities, unit in the name (说明2)",
     "sensitive_areas": "kinds of sensitive area involved (第三条); [] for none",
     "touches_main_works": "false for a renovation or expansion not touching the main works (第四条)",
     "application_date": "date of application, YYYY-MM-DD",
+    "answers": "answers to `envscreen questions`: question id -> true/false or a number, e.g. "
+    "{features.livestock_scale_farm: false, quantities.beds: 120}",
     "location": "the site for zoning checks (optional): crs (wgs84 | cgcs2000 | gcj02) and one of point, line, "
     "polygon, geometry, in [longitude, latitude]; address (free text)",
 }
@@ -41,8 +43,11 @@ _FIELDS = {
 
 @dataclass(frozen=True)
 class Project:
-    """A validated project. `None` for processes/features/sensitive_areas/industrial_building
-    means "not declared" (unknown), which is not the same as an empty list (declared none)."""
+    """A validated project. `None` for processes/sensitive_areas/industrial_building means "not
+    declared" (unknown), which is not the same as an empty list (declared none). A feature or
+    project type not listed is unknown unless `answers` says false: nobody can enumerate them.
+    `answers` holds the explicit yes/no answers by question id (`features.livestock_scale_farm`);
+    answered numbers are merged into `quantities`, answered true terms into their lists."""
 
     name: str
     construction: str
@@ -59,6 +64,8 @@ class Project:
     id: str | None = None
     description: str | None = None
     location: dict[str, Any] | None = None
+    answers: dict[str, bool] = field(default_factory=dict)
+    answered: tuple[str, ...] = ()  # every question id the `answers` field answered, in file order
     source: str | None = None
     site: Site | None = None  # `location` read by site.py: geometry in WGS84 lon/lat
 
@@ -133,7 +140,7 @@ class _Validator:
                     ),
                 )
         codes = self.codes(data.get("industry_codes"))
-        types = self.term_list("project_types", data.get("project_types"), "project_types") or ()
+        types = self.term_list("project_types", data.get("project_types"), "project_types") or []
         if not codes and not types:
             raise self.fail(
                 (),
@@ -144,6 +151,27 @@ class _Validator:
         processes = self.term_list("processes", data.get("processes"), "processes", optional=True)
         features = self.term_list("features", data.get("features"), "features", optional=True)
         areas = self.term_list("sensitive_areas", data.get("sensitive_areas"), "sensitive_areas", optional=True)
+        quantities = self.quantities(data.get("quantities"))
+        building = self.boolean("industrial_building", data.get("industrial_building"))
+        listed = {
+            "processes": processes or [],
+            "features": features or [],
+            "project_types": types,
+            "sensitive_areas": areas or [],
+            "industry_codes": list(codes),
+        }
+        answers, numbers, answered = self.answers(data.get("answers"), listed, quantities, building)
+        for qid, value in answers.items():
+            section, _, term = qid.partition(".")
+            if value is True and section == "project_types" and term not in types:
+                types.append(term)  # routes the project to the type's items
+            if value is True and section == "features":
+                features = [*(features or []), term]
+            if value is True and section == "industry_codes" and term not in codes:
+                codes = (*codes, *self.codes([term], ("answers", qid)))
+        if "industrial_building" in numbers:
+            building = bool(numbers.pop("industrial_building"))
+        quantities.update(numbers)
         return Project(
             name=self.text("name", data["name"]),
             construction=self.choice("construction", data["construction"], "construction_kinds"),
@@ -152,14 +180,16 @@ class _Validator:
             processes=None if processes is None else frozenset(self.vocab.expand_implied("processes", processes)),
             declared_processes=tuple(processes or ()),
             features=None if features is None else frozenset(features),
-            industrial_building=self.boolean("industrial_building", data.get("industrial_building")),
-            quantities=self.quantities(data.get("quantities")),
+            industrial_building=building,
+            quantities=quantities,
             sensitive_areas=None if areas is None else frozenset(areas),
             touches_main_works=self.boolean("touches_main_works", data.get("touches_main_works")),
             application_date=self.date("application_date", data.get("application_date")),
             id=None if data.get("id") is None else self.text("id", data["id"]),
             description=None if data.get("description") is None else self.text("description", data["description"]),
             location=self.location(data.get("location")),
+            answers={k: v for k, v in answers.items() if not k.startswith("quantities.")},
+            answered=answered,
             source=self.doc.source,
             site=self.site(data.get("location")),
         )
@@ -204,7 +234,7 @@ class _Validator:
                 pass
         raise self.fail((key,), "project_wrong_type", f"'{key}' must be a date like 2026-11-23, not '{value}'")
 
-    def codes(self, value: Any) -> tuple[str, ...]:
+    def codes(self, value: Any, at: tuple[Any, ...] | None = None) -> tuple[str, ...]:
         if value is None:
             return ()
         if not isinstance(value, list):
@@ -212,7 +242,7 @@ class _Validator:
         divisions = self.vocab.terms("industry_divisions")
         out: list[str] = []
         for i, code in enumerate(value):
-            path = ("industry_codes", i)
+            path = at or ("industry_codes", i)
             if isinstance(code, bool) or not isinstance(code, (str, int)):
                 raise self.fail(path, "project_wrong_type", "an industry code must be text like '3360'")
             if isinstance(code, int):
@@ -275,7 +305,86 @@ class _Validator:
                 out.append(term)
         return out
 
-    def quantities(self, value: Any) -> dict[str, float]:
+    def answers(
+        self,
+        value: Any,
+        listed: dict[str, list[str]],
+        quantities: dict[str, float],
+        building: bool | None,
+    ) -> tuple[dict[str, bool], dict[str, float], tuple[str, ...]]:
+        """The `answers` field: yes/no answers by question id, and answered numbers (a
+        quantity, or industrial_building as 0/1) to merge; contradictions are errors."""
+        if value is None:
+            return {}, {}, ()
+        if not isinstance(value, dict):
+            raise self.fail(
+                ("answers",),
+                "project_wrong_type",
+                "'answers' must be a mapping of question ids, e.g. {features.livestock_scale_farm: false}",
+            )
+        flags: dict[str, bool] = {}
+        numbers: dict[str, float] = {}
+        for qid, answer in value.items():
+            path = ("answers", qid)
+            qid = str(qid)
+            section, _, term = qid.partition(".")
+            if qid == "industrial_building":
+                if not isinstance(answer, bool):
+                    raise self.fail(path, "project_wrong_type", f"the answer to '{qid}' must be true or false")
+                if building is not None and building != answer:
+                    raise self.fail(
+                        path,
+                        "project_answer_contradicts",
+                        f"'{qid}: {str(answer).lower()}' contradicts 'industrial_building: {str(building).lower()}'",
+                        hint="keep one of the two",
+                    )
+                numbers[qid] = float(answer)
+                continue
+            if section == "quantities":
+                amount = self.quantities({term: answer}, path_prefix=("answers",), label=qid)[term]
+                if term in quantities and quantities[term] != amount:
+                    raise self.fail(
+                        path,
+                        "project_answer_contradicts",
+                        f"'{qid}: {answer:g}' contradicts 'quantities.{term}: {quantities[term]:g}'",
+                        hint="keep one of the two",
+                    )
+                numbers[term] = amount
+                continue
+            if section not in listed or not term:
+                ids = [f"{s}.<term>" for s in (*listed, "quantities")] + ["industrial_building"]
+                raise self.fail(
+                    path,
+                    "project_unknown_answer",
+                    f"unknown question id '{qid}'",
+                    hint=did_you_mean(section, listed) or f"question ids are {', '.join(ids)}",
+                )
+            if section == "industry_codes":
+                if not _CODE.match(term):
+                    raise self.fail(path, "project_bad_code", f"'{term}' is not a GB/T 4754-2017 code")
+            elif term not in self.vocab.terms(section):
+                terms = [f"{section}.{t}" for t in self.vocab.terms(section)]
+                raise self.fail(
+                    path,
+                    "project_unknown_answer",
+                    f"unknown question id '{qid}'",
+                    hint=did_you_mean(qid, terms) or f"see `envscreen vocabulary` for the {section} terms",
+                )
+            if not isinstance(answer, bool):
+                raise self.fail(path, "project_wrong_type", f"the answer to '{qid}' must be true or false")
+            if answer is False and term in listed[section]:
+                raise self.fail(
+                    path,
+                    "project_answer_contradicts",
+                    f"'{qid}: false' contradicts '{term}' listed in '{section}'",
+                    hint=f"remove '{term}' from {section} or the answer",
+                )
+            flags[qid] = answer
+        return flags, numbers, tuple(str(k) for k in value)
+
+    def quantities(
+        self, value: Any, path_prefix: tuple[str, ...] = ("quantities",), label: str | None = None
+    ) -> dict[str, float]:
         if value is None:
             return {}
         if not isinstance(value, dict):
@@ -283,7 +392,7 @@ class _Validator:
         terms = self.vocab.terms("quantities")
         out: dict[str, float] = {}
         for name, amount in value.items():
-            path = ("quantities", name)
+            path = (*path_prefix, label or name)
             term = terms.get(str(name))
             if term is None:
                 raise self.fail(

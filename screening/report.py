@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from .decision import Change, Decision, Evidence
+from .questions import Assumption, FactWarning, Question
 from .vocabulary import Vocabulary
 
 JSON_SCHEMA = "envscreen/decision/v2"
@@ -29,6 +30,9 @@ _L = {
         "findings": "触发的规则（条款与证据）",
         "evidence": "证据",
         "missing": "需要补充的信息",
+        "questions": "需要回答的问题（按顺序；envscreen check --ask 逐一询问）",
+        "assumptions": "结论所依据的假定",
+        "warnings": "提醒",
         "affects": "影响第{items}项",
         "asked": "涉及",
         "manual": "需人工核实",
@@ -98,6 +102,9 @@ _L = {
         "findings": "Rules that fired (clause and evidence)",
         "evidence": "evidence",
         "missing": "Missing information",
+        "questions": "Questions to answer (in order; envscreen check --ask asks them one by one)",
+        "assumptions": "Assumptions the result rests on",
+        "warnings": "Warnings",
         "affects": "affects item(s) {items}",
         "asked": "in question",
         "manual": "Needs a manual check",
@@ -196,7 +203,7 @@ _SHORT = {
 _ASK = {
     "zh": {
         "processes": "工艺清单（processes，完整列出；没有写 []）",
-        "features": "项目特征清单（features，完整列出；没有写 []）",
+        "features": "项目特征（features 列出成立的；不成立的在 answers 中答 false，见 envscreen questions）",
         "sensitive_areas": "涉及的环境敏感区（sensitive_areas；不涉及写 []）",
         "industrial_building": "是否在工业建筑中生产（industrial_building: true/false）",
         "industry_codes": "更具体的国民经济行业代码（industry_codes，3 或 4 位）",
@@ -205,7 +212,7 @@ _ASK = {
     },
     "en": {
         "processes": "the complete list of processes (processes; [] for none)",
-        "features": "the complete list of features (features; [] for none)",
+        "features": "features (list those that hold in features; answer false in answers, see envscreen questions)",
         "sensitive_areas": "the sensitive areas involved (sensitive_areas; [] for none)",
         "industrial_building": "whether production is in an industrial building (industrial_building: true/false)",
         "industry_codes": "a more specific industry code (industry_codes, 3 or 4 digits)",
@@ -328,6 +335,17 @@ def _lines(d: Decision, vocab: Vocabulary, lang: str, markdown: bool) -> list[st
             )
             affects = L["affects"].format(items=", ".join(map(str, m.items)))
             out.append(f"{b}{fact_label(m.fact, vocab, lang, ask=True)}{asked} — {affects}")
+    if d.questions:
+        out.append(h(L["questions"]))
+        for q in d.questions:
+            first, then = question_lines(q, vocab, lang)
+            out += [f"{b}{first}", f"{'  ' if markdown else '      '}{then}"]
+    if d.assumptions:
+        out.append(h(L["assumptions"]))
+        out += [f"{b}{assumption_text(a, vocab, lang)}" for a in d.assumptions]
+    if d.warnings:
+        out.append(h(L["warnings"]))
+        out += [f"{b}{warning_text(w, vocab, lang)}" for w in d.warnings]
     if d.manual_checks:
         out.append(h(L["manual"]))
         for mc in d.manual_checks:
@@ -488,6 +506,149 @@ def _local_lines(d: Decision, vocab: Vocabulary, lang: str, h: Any, b: str, mark
             text = c.text_en if lang == "en" and c.text_en else c.text
             out.append(f"{b}{L['move_' + c.op].format(zone=zones)} → [{c.rule_id}] {text}")
     return out
+
+
+_Q = {
+    "zh": {
+        "yes": "是",
+        "no": "否",
+        "moves": "第{item}项 → {tier}",
+        "answer": "{v}时",
+        "src_answer": "已回答“否”",
+        "src_process_list": "完整工艺清单（processes）未列出",
+        "src_declared_list": "声明的敏感区（sensitive_areas）未列出",
+        "src_map": "地图图层覆盖选址且未显示",
+        "src_rule": "项目的行业代码与之无关",
+        "assume": "因为{src}「{t}」（{id} = false），第{items}项{where}不适用",
+        "match": "",
+        "cols": "的{cols}栏",
+        "unread": "给出的「{t}」（{fact}）未被本项目可能属于的任何名录项目读取，不影响结论",
+        "suggest": "；读取它的是第{items}项{types}，请确认项目类型或行业代码",
+        "types": "（项目类型 {types}）",
+        "choices": "可选：{c}；或“无”",
+        "range": "范围 0–{m:.12g} {unit}",
+    },
+    "en": {
+        "yes": "yes",
+        "no": "no",
+        "moves": "item {item} → {tier}",
+        "answer": "if {v}",
+        "src_answer": "you answered no to",
+        "src_process_list": "the complete process list (processes) omits",
+        "src_declared_list": "the declared sensitive areas (sensitive_areas) omit",
+        "src_map": "the map layers cover the site and show no",
+        "src_rule": "no industry code of the project relates to",
+        "assume": 'Because {src} "{t}" ({id} = false), item {items}{where} does not apply',
+        "match": "",
+        "cols": ", column(s) {cols},",
+        "unread": 'The given "{t}" ({fact}) is read by no directory item this project may belong to: '
+        "it changes nothing",
+        "suggest": "; item(s) {items} read it{types}: check the project type or industry code",
+        "types": " (project type {types})",
+        "choices": "choices: {c}; or none",
+        "range": "range 0–{m:.12g} {unit}",
+    },
+}
+
+
+def _id_label(qid: str, vocab: Vocabulary, lang: str) -> str:
+    section, _, term = qid.partition(".")
+    if not term:
+        return fact_label(qid, vocab, lang)
+    if section == "industry_codes":
+        return term
+    return _term_label(section, term, vocab, lang)
+
+
+def question_lines(q: Question, vocab: Vocabulary, lang: str) -> list[str]:
+    """A question in words, with what its answers can move: `项目是否属于：规模化畜禽养殖？ [features.
+    livestock_scale_farm] 是时：第3项 → 环境影响报告书`."""
+    Q = _Q[lang]
+    text = q.zh if lang == "zh" else q.en
+    moves: dict[str, list[str]] = {}
+    for m in q.moves:
+        if q.kind == "number":
+            cond = f"{_SYM[m.op]} {_num(m.threshold)} {q.unit or ''}".strip()
+        else:
+            cond = Q["answer"].format(v=Q["yes"] if m.threshold else Q["no"])
+        to = Q["moves"].format(item=m.item, tier=tier_label(m.tier, lang))
+        if to not in moves.setdefault(cond, []):
+            moves[cond].append(to)
+    extra = ""
+    if q.kind == "choice":
+        extra = " " + Q["choices"].format(
+            c=", ".join(_term_label("sensitive_areas", c, vocab, lang) for c in q.choices)
+        )
+    elif q.kind == "number" and q.max is not None:
+        extra = " " + Q["range"].format(m=q.max, unit=q.unit or "")
+    sep = "、" if lang == "zh" else ", "
+    return [f"{text} [{q.id}]{extra}", "; ".join(f"{c}: {sep.join(t)}" for c, t in moves.items())]
+
+
+def assumption_text(a: Assumption, vocab: Vocabulary, lang: str) -> str:
+    Q = _Q[lang]
+    cols = [t for t in a.tiers if t != "match"]
+    where = (
+        Q["cols"].format(cols=("、" if lang == "zh" else ", ").join(tier_label(t, lang) for t in cols)) if cols else ""
+    )
+    section = a.id.partition(".")[0]
+    sep = "、" if lang == "zh" else ", "
+    return Q["assume"].format(
+        src=Q["src_" + a.source],
+        t=sep.join(_id_label(f"{section}.{t}", vocab, lang) for t in a.terms)
+        if a.terms
+        else _id_label(a.id, vocab, lang),
+        id=a.id,
+        items=("、" if lang == "zh" else ", ").join(map(str, a.items)),
+        where=where,
+    )
+
+
+def warning_text(w: FactWarning, vocab: Vocabulary, lang: str) -> str:
+    Q = _Q[lang]
+    out = Q["unread"].format(t=_id_label(w.fact, vocab, lang), fact=w.fact)
+    if w.items:
+        types = Q["types"].format(types=", ".join(w.project_types)) if w.project_types else ""
+        out += Q["suggest"].format(items=", ".join(map(str, w.items[:6])), types=types)
+    return out
+
+
+def render_questions(d: Decision, vocab: Vocabulary, lang: str = "zh") -> str:
+    """The questions of a decision as text (`envscreen questions`)."""
+    L = _L[lang]
+    lo, hi = d.tier_range
+    head = f"{L['project']}: {d.project}\n{L['result']}: " + (
+        f"{tier_label(d.tier, lang)} ({d.tier})"
+        if d.tier
+        else f"{L['status_' + d.status]} — {L['range']}: {tier_label(lo, lang)} … {tier_label(hi, lang)}"
+    )
+    lines = [head]
+    if d.questions:
+        lines.append(f"\n{L['questions']}:")
+        for i, q in enumerate(d.questions, 1):
+            first, then = question_lines(q, vocab, lang)
+            lines += [f"  {i}. {first}", f"     {then}"]
+    if d.assumptions:
+        lines.append(f"\n{L['assumptions']}:")
+        lines += [f"  - {assumption_text(a, vocab, lang)}" for a in d.assumptions]
+    if d.warnings:
+        lines.append(f"\n{L['warnings']}:")
+        lines += [f"  - {warning_text(w, vocab, lang)}" for w in d.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def questions_to_dict(d: Decision) -> dict[str, Any]:
+    """The JSON form of `envscreen questions` and POST /v1/questions (docs/output.md)."""
+    return {
+        "schema": "envscreen/questions/v1",
+        "project": d.project,
+        "status": d.status,
+        "tier": d.tier,
+        "tier_range": list(d.tier_range),
+        "questions": _plain(d.questions),
+        "assumptions": _plain(d.assumptions),
+        "warnings": _plain(d.warnings),
+    }
 
 
 class _Z:

@@ -52,6 +52,7 @@ class Item:
     industry_codes: tuple[str, ...]
     project_types: tuple[str, ...]
     related_codes: tuple[str, ...]  # codes whose projects may be of project_types: asked, never assumed
+    related_quantities: tuple[str, ...]  # quantities whose presence makes the item a candidate (asked too)
     match: Node  # normal form
     scope_text: str
     scope_kinds: tuple[str, ...]
@@ -402,6 +403,17 @@ def load_item(path: Path, vocab: Vocabulary) -> Item:
             file=str(path),
             line=doc.line_of(("match", "related_codes")),
         )
+    related_q = tuple(
+        parser.term(q, "quantities", ("match", "related_quantities", i))
+        for i, q in enumerate(match.get("related_quantities") or [])
+    )
+    if related_q and not types:
+        raise RuleError(
+            "rule_bad_match",
+            "match.related_quantities only makes sense beside match.project_types",
+            file=str(path),
+            line=doc.line_of(("match", "related_quantities")),
+        )
     if not codes and not types:
         raise RuleError(
             "rule_no_match",
@@ -455,6 +467,7 @@ def load_item(path: Path, vocab: Vocabulary) -> Item:
         industrial_building_only=starred,
         industry_codes=codes,
         related_codes=related,
+        related_quantities=related_q,
         project_types=types,
         match=match_node,
         scope_text=str(scope.get("text") or ""),

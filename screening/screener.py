@@ -129,8 +129,8 @@ class Screener:
         when = project.application_date or on
         directory = self.rules.directory_on(when)
         engine = self.engines[(directory.id, directory.version)]
-        facts = Facts(project, engine.type_codes, location, self._layer_kinds)
-        items = engine.candidates(project.industry_codes, project.project_types)
+        facts = Facts(project, engine.type_codes, location, self._layer_kinds, type_quantities=engine.type_quantities)
+        items = engine.candidates(project.industry_codes, project.project_types, project.quantities)
         fired = engine.fire(facts, items) if items else frozenset()
         national = decide(project, facts, fired, items, self.rules, directory)
         return self._apply_local(national, project, facts, location, when, directory)

@@ -38,6 +38,21 @@ def _run(engine: ListEngine, data: dict[str, object], loc: Loc, national: str | 
     return adm, tier
 
 
+# The features local entries read, answered no (a feature not listed is unknown: issue 8).
+_NO_EXCEPTIONS = {
+    "features.national_major_strategic_project": False,
+    "features.national_security_or_major_public_interest": False,
+    "features.livestock_scale_farm": False,
+    "features.discharges_pollutants": False,
+}
+
+
+def test_undeclared_features_leave_the_commitment_open(engine: ListEngine) -> None:
+    data = {"industry_codes": ["3411"], "processes": [], "features": []}
+    _, tier = _run(engine, data, Loc((BOUNDARY, KEY), covered=COVERED), national="report_form")
+    assert tier.procedure == "approval"  # commit.excl.3 may apply: never granted on an omission
+
+
 def test_packs_in_force_follow_jurisdiction_and_date() -> None:
     ids = lambda ps: {p.id for p in ps}  # noqa: E731
     assert ids(packs_in_force(RULES.local_packs, ("330999",), dt.date(2025, 8, 1))) == {
@@ -49,7 +64,9 @@ def test_packs_in_force_follow_jurisdiction_and_date() -> None:
 
 
 def test_red_line_prohibits_and_names_the_zone(engine: ListEngine) -> None:
-    adm, _ = _run(engine, {"industry_codes": ["3360"], "features": []}, Loc((BOUNDARY, KEY, RED_LINE), covered=COVERED))
+    # a feature not listed is asked (issue 8): the strategic-project exception is answered no
+    data = {"industry_codes": ["3360"], "answers": {"features.national_major_strategic_project": False}}
+    adm, _ = _run(engine, data, Loc((BOUNDARY, KEY, RED_LINE), covered=COVERED))
     assert adm.status == "prohibited"
     top = adm.reasons[0]
     assert top.rule_id == "national.red_line.1" and top.certain
@@ -77,7 +94,7 @@ def test_undeclared_features_make_a_water_source_prohibition_a_review(engine: Li
 
 
 def test_plain_site_is_admissible(engine: ListEngine) -> None:
-    data = {"industry_codes": ["8421"], "processes": [], "features": [], "quantities": QUIET_QUANTITIES}
+    data = {"industry_codes": ["8421"], "processes": [], "answers": _NO_EXCEPTIONS, "quantities": QUIET_QUANTITIES}
     adm, tier = _run(engine, data, Loc((BOUNDARY, KEY), covered=COVERED), national="registration")
     assert adm.status == "admissible", adm.reasons
     assert tier.final_tier == "registration" and tier.procedure == "online_filing"
@@ -109,7 +126,7 @@ def test_reform_area_exempts_primary_care_from_filing(engine: ListEngine) -> Non
 
 def test_commitment_for_equipment_makers_unless_excluded(engine: ListEngine) -> None:
     loc = Loc((BOUNDARY, KEY), covered=COVERED)
-    data = {"industry_codes": ["3411"], "processes": [], "features": []}
+    data = {"industry_codes": ["3411"], "processes": [], "answers": _NO_EXCEPTIONS}
     _, tier = _run(engine, data, loc, national="report_form")
     assert tier.procedure == "notification_commitment" and tier.time_limit_days == 3
     _, near_homes = _run(engine, data, Loc((BOUNDARY, KEY, HOMES), covered=COVERED), national="report_form")

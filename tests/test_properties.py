@@ -118,7 +118,7 @@ def test_durable_rules_agree_with_the_reference_evaluator(any_screener: Screener
     items = {i.number: i for i in any_screener.rules.directory.items}
     ranges = {
         n: r
-        for n in any_screener.engine.candidates(p.industry_codes, p.project_types)
+        for n in any_screener.engine.candidates(p.industry_codes, p.project_types, p.quantities)
         if (r := item_range(items[n], facts)) is not None
     }
     assert {o.item for o in d.items} == set(ranges)

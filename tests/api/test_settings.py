@@ -22,9 +22,7 @@ def test_envscreen_database_url_wins_over_database_url() -> None:
 
 
 def test_round_trip_through_the_environment() -> None:
-    s = Settings(
-        rules_dir="/r", zones="none", database_url="sqlite:///y.db", max_body_bytes=10, request_timeout_s=2.5
-    )
+    s = Settings(rules_dir="/r", zones="none", database_url="sqlite:///y.db", max_body_bytes=10, request_timeout_s=2.5)
     assert Settings.from_env(s.to_env()) == s
     assert dataclasses.replace(s, batch_limit=3) != s
 
