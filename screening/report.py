@@ -519,7 +519,7 @@ _Q = {
         "src_declared_list": "声明的敏感区（sensitive_areas）未列出",
         "src_map": "地图图层覆盖选址且未显示",
         "src_rule": "项目的行业代码与之无关",
-        "assume": "因为{src}「{t}」（{id} = false），第{items}项{where}不适用",
+        "assume": "{src}「{t}」（{id} = false）：第{items}项{where}按此判定，若不属实结论可能改变",
         "match": "",
         "cols": "的{cols}栏",
         "unread": "给出的「{t}」（{fact}）未被本项目可能属于的任何名录项目读取，不影响结论",
@@ -538,7 +538,7 @@ _Q = {
         "src_declared_list": "the declared sensitive areas (sensitive_areas) omit",
         "src_map": "the map layers cover the site and show no",
         "src_rule": "no industry code of the project relates to",
-        "assume": 'Because {src} "{t}" ({id} = false), item {items}{where} does not apply',
+        "assume": '{src} "{t}" ({id} = false): item {items}{where} is decided on this; if it is not so, the result may change',
         "match": "",
         "cols": ", column(s) {cols},",
         "unread": 'The given "{t}" ({fact}) is read by no directory item this project may belong to: '
@@ -593,7 +593,7 @@ def assumption_text(a: Assumption, vocab: Vocabulary, lang: str) -> str:
     )
     section = a.id.partition(".")[0]
     sep = "、" if lang == "zh" else ", "
-    return Q["assume"].format(
+    text = Q["assume"].format(
         src=Q["src_" + a.source],
         t=sep.join(_id_label(f"{section}.{t}", vocab, lang) for t in a.terms)
         if a.terms
@@ -602,6 +602,7 @@ def assumption_text(a: Assumption, vocab: Vocabulary, lang: str) -> str:
         items=("、" if lang == "zh" else ", ").join(map(str, a.items)),
         where=where,
     )
+    return text[:1].upper() + text[1:]
 
 
 def warning_text(w: FactWarning, vocab: Vocabulary, lang: str) -> str:
