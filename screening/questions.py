@@ -222,10 +222,11 @@ def _question(qid: str, q: dict[str, Any], vocab: Vocabulary) -> Question:
 def assumptions(items: Iterable[Item], facts: Facts, floor: str) -> tuple[Assumption, ...]:
     """The yes/no facts known false without being listed, whose being true would change a
     clause of a candidate item at or above the floor (or the item's match)."""
-    from .decision import evaluate
+    from .decision import evaluate, item_range
 
     found: dict[tuple[str, bool, str], tuple[set[int], set[str], set[str]]] = {}
     for item in items:
+        outcome = item_range(item, facts)
         nodes: list[tuple[Node, str]] = [(item.match, "match")]
         nodes += [
             (c.full, col.tier) for col in item.columns if TIER_RANK[col.tier] >= TIER_RANK[floor] for c in col.clauses
@@ -241,7 +242,12 @@ def assumptions(items: Iterable[Item], facts: Facts, floor: str) -> tuple[Assump
                     continue
                 if now is None:
                     now = evaluate(node, facts)
-                if evaluate(node, facts, {leaf: (leaf.op == "eq") == bool(leaf.value)}) == now:
+                flipped = {leaf: (leaf.op == "eq") == bool(leaf.value)}
+                if evaluate(node, facts, flipped) == now:
+                    continue
+                # The outcome rests on it only if its being true would change the item's tiers
+                # (an electroplating clause does not matter once solvent coating made it 报告书).
+                if item_range(item, facts, flipped) == outcome:
                     continue
                 qid = question_id(leaf)
                 if qid is None:
