@@ -538,7 +538,8 @@ _Q = {
         "src_declared_list": "the declared sensitive areas (sensitive_areas) omit",
         "src_map": "the map layers cover the site and show no",
         "src_rule": "no industry code of the project relates to",
-        "assume": '{src} "{t}" ({id} = false): item {items}{where} is decided on this; if it is not so, the result may change',
+        "assume": '{src} "{t}" ({id} = false): item {items}{where} is decided on this; '
+        "if it is not so, the result may change",
         "match": "",
         "cols": ", column(s) {cols},",
         "unread": 'The given "{t}" ({fact}) is read by no directory item this project may belong to: '
