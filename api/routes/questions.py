@@ -18,5 +18,5 @@ async def create_questions(request: Request, service: ServiceDep) -> Response:
     the assumptions its current result rests on, and given facts that nothing reads."""
     media = check_media_type(request.headers.get("content-type"))
     body = await request.body()
-    content = await in_worker(request, lambda: service.questions(decode(body), media))
+    content = await in_worker(request, lambda _: service.questions(decode(body), media))
     return Response(content, media_type="application/json")
