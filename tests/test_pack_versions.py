@@ -120,6 +120,7 @@ def test_national_prohibition_holds_without_a_county_pack(tmp_path: Path, zones:
         industry_codes=["3411"],
         processes=[],
         features=["discharges_pollutants"],
+        answers={"features.water_supply_or_source_protection": False},  # the ban's exception (art. 65)
         industrial_building=True,
         application_date="2025-09-01",
         location={"crs": "wgs84", "point": WATER_SOURCE_FIRST},
@@ -311,6 +312,7 @@ def test_rules_dir_with_only_a_county_pack_keeps_the_national_packs(tmp_path: Pa
         industry_codes=["3411"],
         processes=[],
         features=["discharges_pollutants"],
+        answers={"features.water_supply_or_source_protection": False},  # the ban's exception (art. 65)
         industrial_building=True,
         application_date="2025-09-01",
         location={"crs": "wgs84", "point": WATER_SOURCE_FIRST},
