@@ -173,14 +173,14 @@ class Service:
     def screen(self, project: Project, on: dt.date) -> str:
         """Return the decision as its JSON text (serialised once: stored and returned as is)."""
         decision = self.screener.screen(project, on=on)
-        return json.dumps(decision_to_dict(decision), ensure_ascii=False, default=str)
+        return json.dumps(decision_to_dict(decision, self.screener.vocabulary), ensure_ascii=False, default=str)
 
     def questions(self, text: str, media_type: str) -> str:
         """The questions for a project (nothing stored), as JSON text."""
         from screening.report import questions_to_dict
 
         decision = self.screener.screen(self.parse(text, media_type), on=dt.datetime.now(dt.UTC).date())
-        return json.dumps(questions_to_dict(decision), ensure_ascii=False, default=str)
+        return json.dumps(questions_to_dict(decision, self.screener.vocabulary), ensure_ascii=False, default=str)
 
     def create(
         self, text: str, media_type: str, *, store: bool = True, gate: StoreGate | None = None

@@ -135,7 +135,7 @@ def check(
             if fmt is not Format.json:
                 typer.echo(f"{'错误' if lang is Lang.zh else 'error'}: {exc}", err=True)
             continue
-        results.append({"file": str(f), "decision": decision_to_dict(decision)})
+        results.append({"file": str(f), "decision": decision_to_dict(decision, screener.vocabulary)})
         if fmt is Format.text:
             if batch:
                 typer.echo(f"==> {f}")
@@ -143,7 +143,7 @@ def check(
         elif fmt is Format.markdown:
             typer.echo(render_markdown(decision, screener.vocabulary, lang.value))
         elif not batch:
-            typer.echo(render_json(decision))
+            typer.echo(render_json(decision, screener.vocabulary))
     if fmt is Format.json and (batch or worst):
         doc: Any = (
             {"schema": "envscreen/batch/v1", "results": results}
@@ -257,7 +257,9 @@ def questions(
     screener = _screener(rules, zones)
     decision = screener.screen(load_project(path, screener.vocabulary), on=_date(date))
     if fmt is Format.json:
-        typer.echo(json.dumps(questions_to_dict(decision), ensure_ascii=False, indent=2, default=str))
+        typer.echo(
+            json.dumps(questions_to_dict(decision, screener.vocabulary), ensure_ascii=False, indent=2, default=str)
+        )
     else:
         typer.echo(render_questions(decision, screener.vocabulary, lang.value), nl=False)
 

@@ -639,9 +639,9 @@ def render_questions(d: Decision, vocab: Vocabulary, lang: str = "zh") -> str:
     return "\n".join(lines) + "\n"
 
 
-def questions_to_dict(d: Decision) -> dict[str, Any]:
+def questions_to_dict(d: Decision, vocab: Vocabulary | None = None) -> dict[str, Any]:
     """The JSON form of `envscreen questions` and POST /v1/questions (docs/output.md)."""
-    return {
+    data = {
         "schema": "envscreen/questions/v1",
         "project": d.project,
         "status": d.status,
@@ -651,6 +651,9 @@ def questions_to_dict(d: Decision) -> dict[str, Any]:
         "assumptions": _plain(d.assumptions),
         "warnings": _plain(d.warnings),
     }
+    if vocab is not None:
+        _add_texts(data, d, vocab)
+    return data
 
 
 class _Z:
@@ -660,10 +663,21 @@ class _Z:
         self.__dict__.update(z)
 
 
-def decision_to_dict(d: Decision) -> dict[str, Any]:
-    """The stable JSON form (docs/output.md): plain data, schema-tagged."""
+def decision_to_dict(d: Decision, vocab: Vocabulary | None = None) -> dict[str, Any]:
+    """The stable JSON form (docs/output.md): plain data, schema-tagged. With `vocab`, each
+    assumption and warning also carries the sentence the text report prints (text_zh, text_en),
+    so a client (the web page) shows the same words without re-deriving them."""
     data = _plain(d)
+    if vocab is not None:
+        _add_texts(data, d, vocab)
     return {"schema": JSON_SCHEMA, **data}
+
+
+def _add_texts(data: dict[str, Any], d: Decision, vocab: Vocabulary) -> None:
+    for out, a in zip(data["assumptions"], d.assumptions, strict=True):
+        out["text_zh"], out["text_en"] = assumption_text(a, vocab, "zh"), assumption_text(a, vocab, "en")
+    for out, w in zip(data["warnings"], d.warnings, strict=True):
+        out["text_zh"], out["text_en"] = warning_text(w, vocab, "zh"), warning_text(w, vocab, "en")
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -689,5 +703,5 @@ def _plain(x: Any) -> Any:
     return {name: _plain(getattr(x, name)) for name in names}
 
 
-def render_json(d: Decision) -> str:
-    return json.dumps(decision_to_dict(d), ensure_ascii=False, indent=2, default=str)
+def render_json(d: Decision, vocab: Vocabulary | None = None) -> str:
+    return json.dumps(decision_to_dict(d, vocab), ensure_ascii=False, indent=2, default=str)

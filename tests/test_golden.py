@@ -49,7 +49,7 @@ def test_example(screener: Screener, path: Path) -> None:
         if "procedure" in want:
             assert decision.local.procedure == want["procedure"]
 
-    data = json.dumps(decision_to_dict(decision), ensure_ascii=False, indent=2, default=str) + "\n"
+    data = json.dumps(decision_to_dict(decision, screener.vocabulary), ensure_ascii=False, indent=2, default=str) + "\n"
     text = render_text(decision, screener.vocabulary, "zh")
     golden_json, golden_text = GOLDEN / f"{path.stem}.json", GOLDEN / f"{path.stem}.zh.txt"
     if os.environ.get("UPDATE_GOLDEN"):

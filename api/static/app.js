@@ -105,6 +105,20 @@ const I18N = {
     evidence: "证据",
     citation: "出处",
     missing: "缺少的信息",
+    questions: "需要回答的问题",
+    questions_intro: "回答下列问题后点击“继续预审”；只问能改变结论的问题，按影响大小排序。",
+    q_yes: "是",
+    q_no: "否",
+    q_none: "均不涉及（无）",
+    q_unanswered: "暂不回答",
+    q_moves: "可能影响：{what}",
+    q_range: "范围 0–{max} {unit}",
+    q_continue: "继续预审",
+    q_answers_kept: "已记录的回答：{n} 项（随项目一并提交）",
+    q_clear: "清除回答",
+    q_yaml_has_answers: "粘贴的 YAML 已有 answers 字段：请把回答写入其中后再预审。",
+    assumptions: "结论所依据的假定",
+    warnings_given: "提示：给出但未被读取的信息",
     missing_for: "影响：{what}",
     manual_checks: "需人工核查",
     changes: "哪些变化会改变结果",
@@ -277,6 +291,20 @@ const I18N = {
     evidence: "Evidence",
     citation: "Source",
     missing: "Missing facts",
+    questions: "Questions to answer",
+    questions_intro: "Answer these and press Continue; only questions that can change the result are asked, most decisive first.",
+    q_yes: "Yes",
+    q_no: "No",
+    q_none: "None of these",
+    q_unanswered: "Not now",
+    q_moves: "can change: {what}",
+    q_range: "range 0–{max} {unit}",
+    q_continue: "Continue screening",
+    q_answers_kept: "Answers recorded: {n} (sent with the project)",
+    q_clear: "Clear answers",
+    q_yaml_has_answers: "The pasted YAML already has an answers field: add your answers there and screen again.",
+    assumptions: "Assumptions the result rests on",
+    warnings_given: "Given facts that nothing reads",
     missing_for: "affects: {what}",
     manual_checks: "Manual checks",
     changes: "What would change the result",
@@ -389,6 +417,7 @@ const state = {
   site: { mode: "point", vertices: [] }, // vertices as [lat, lng] (Leaflet order)
   terms: Object.fromEntries(TERM_SECTIONS.map((s) => [s, []])),
   result: null, // last 201 body
+  answers: {}, // question id -> answer, sent as the project's `answers` (docs/project-format.md)
   problem: null, // last problem+json (or a local one)
 };
 
@@ -677,6 +706,7 @@ function projectFromForm() {
   if (date) project.application_date = date;
   const site = siteLocation();
   if (site) project.location = site;
+  if (Object.keys(state.answers).length) project.answers = { ...state.answers };
   return project;
 }
 
@@ -956,8 +986,15 @@ function yamlWithSite(text) {
   return `${text.replace(/\s*$/, "")}\nlocation: ${JSON.stringify(site)}\n`;
 }
 
+/** Append the answers given on the page to pasted YAML as a flow mapping (JSON is valid YAML). */
+function yamlWithAnswers(text) {
+  if (!Object.keys(state.answers).length) return text;
+  if (/^answers\s*:/m.test(text)) return null; // the user's own answers: we do not edit their YAML
+  return `${text.replace(/\s*$/, "")}\nanswers: ${JSON.stringify(state.answers)}\n`;
+}
+
 async function submit(ev) {
-  ev.preventDefault();
+  ev?.preventDefault();
   clearProblem();
   let request;
   if (mode() === "yaml") {
@@ -966,7 +1003,12 @@ async function submit(ev) {
       renderProblem(localProblem(t("err_yaml_empty"), "yaml"));
       return;
     }
-    request = { body: yamlWithSite(text), headers: { "Content-Type": "application/yaml" } };
+    const body = yamlWithAnswers(yamlWithSite(text));
+    if (body === null) {
+      renderProblem(localProblem(t("q_yaml_has_answers"), "yaml"));
+      return;
+    }
+    request = { body, headers: { "Content-Type": "application/yaml" } };
   } else {
     const project = projectFromForm();
     if (!project.name) {
@@ -1165,6 +1207,106 @@ function reasonItem(r) {
   );
 }
 
+// ---------------------------------------------------------------------------------------
+// Guided questions (the decision's `questions`, most decisive first; docs/output.md)
+// ---------------------------------------------------------------------------------------
+/** "第3项 → 环境影响报告书" for each distinct (item, tier) a question can move. */
+function questionMoves(q) {
+  const seen = new Set();
+  const out = [];
+  for (const m of q.moves || []) {
+    const key = `${m.item}/${m.tier}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(`${t("item", { n: m.item })} → ${label("tiers", m.tier)}`);
+  }
+  return out.join("；");
+}
+
+function questionControl(q, index) {
+  const name = `q${index}`;
+  const current = state.answers[q.id];
+  const inputs = [];
+  if (q.kind === "bool") {
+    for (const [value, text] of [["true", t("q_yes")], ["false", t("q_no")], ["", t("q_unanswered")]]) {
+      const checked = value === "" ? current === undefined : String(current) === value;
+      inputs.push(h("label", { class: "q-option" }, h("input", { type: "radio", name, value, checked }), text));
+    }
+  } else if (q.kind === "number") {
+    const id = `${name}-value`;
+    inputs.push(
+      h(
+        "label",
+        { class: "q-option", for: id },
+        h("input", { type: "number", id, min: 0, max: q.max ?? undefined, step: "any", value: current ?? "", inputmode: "decimal" }),
+        q.unit ? ` ${q.unit}` : "",
+      ),
+      q.max !== null && q.max !== undefined ? h("small", { class: "muted" }, t("q_range", { max: q.max, unit: q.unit || "" })) : null,
+    );
+  } else {
+    for (const c of q.choices || []) {
+      const checked = state.answers[`${q.fact}.${c}`] === true;
+      inputs.push(h("label", { class: "q-option" }, h("input", { type: "checkbox", name, value: c, checked }), termLabel(q.fact, c)));
+    }
+    const none = (q.choices || []).length > 0 && (q.choices || []).every((c) => state.answers[`${q.fact}.${c}`] === false);
+    inputs.push(h("label", { class: "q-option" }, h("input", { type: "checkbox", name, value: "", "data-none": "1", checked: none }), t("q_none")));
+  }
+  return h(
+    "fieldset",
+    { class: "question", "data-question": q.id, "data-kind": q.kind, "data-fact": q.fact || "" },
+    h("legend", {}, bilingual(q), " ", h("code", { class: "muted" }, q.id)),
+    h("div", { class: "q-inputs" }, ...inputs),
+    questionMoves(q) ? h("small", { class: "muted q-moves" }, t("q_moves", { what: questionMoves(q) })) : null,
+  );
+}
+
+/** Read the questions panel into state.answers (an answer left blank is removed, never guessed). */
+function collectAnswers() {
+  for (const fs of document.querySelectorAll("#questions fieldset.question")) {
+    const id = fs.dataset.question;
+    if (fs.dataset.kind === "bool") {
+      const v = $("input[type=radio]:checked", fs)?.value;
+      if (v === "true" || v === "false") state.answers[id] = v === "true";
+      else delete state.answers[id];
+    } else if (fs.dataset.kind === "number") {
+      const raw = $("input[type=number]", fs).value;
+      if (raw !== "" && Number.isFinite(Number(raw))) state.answers[id] = Number(raw);
+      else delete state.answers[id];
+    } else {
+      const boxes = [...fs.querySelectorAll("input[type=checkbox]:not([data-none])")];
+      const none = $("input[data-none]", fs).checked;
+      const any = boxes.some((b) => b.checked);
+      for (const b of boxes) {
+        const key = `${fs.dataset.fact}.${b.value}`;
+        if (none || any) state.answers[key] = !none && b.checked;
+        else delete state.answers[key];
+      }
+    }
+  }
+}
+
+function questionsSection(d) {
+  const qs = d.questions || [];
+  const kept = Object.keys(state.answers).length;
+  if (!qs.length && !kept) return null;
+  return h(
+    "section",
+    { class: "result-section", id: "questions", "aria-labelledby": "questions-heading" },
+    h("h3", { id: "questions-heading", tabindex: "-1" }, t("questions")),
+    qs.length ? h("p", { class: "muted" }, t("questions_intro")) : null,
+    ...qs.map(questionControl),
+    h(
+      "div",
+      { class: "q-actions" },
+      qs.length ? h("button", { type: "button", id: "q-continue", onclick: () => { collectAnswers(); submit(); } }, t("q_continue")) : null,
+      kept
+        ? h("button", { type: "button", class: "secondary", id: "q-clear", onclick: () => { state.answers = {}; submit(); } }, t("q_clear"))
+        : null,
+      kept ? h("small", { class: "muted", id: "q-kept" }, t("q_answers_kept", { n: kept })) : null,
+    ),
+  );
+}
+
 function renderResult(record) {
   const d = record.decision || {};
   const adm = d.admissibility;
@@ -1294,6 +1436,15 @@ function renderResult(record) {
   }
 
   const notes = section(t("notes"), (d.notes || []).length ? h("ul", {}, d.notes.map((n) => h("li", {}, bilingual(n)))) : null);
+  const assumptions = section(
+    t("assumptions"),
+    (d.assumptions || []).length ? h("ul", { id: "assumptions" }, d.assumptions.map((a) => h("li", { "data-id": a.id }, bilingual(a, "text") || a.id))) : null,
+  );
+  const givenWarnings = section(
+    t("warnings_given"),
+    (d.warnings || []).length ? h("ul", { id: "given-warnings" }, d.warnings.map((w) => h("li", { class: "warning" }, bilingual(w, "text") || w.fact))) : null,
+  );
+  const questions = questionsSection(d);
 
   const recordLine = record.id
     ? h("p", { class: "record muted" }, t("record", { id: record.id, time: record.created_at || "" }), " · ", h("a", { href: `/v1/screenings/${encodeURIComponent(record.id)}` }, t("record_link")))
@@ -1304,13 +1455,16 @@ function renderResult(record) {
     h("p", { class: "project-name" }, d.project || ""),
     tiers,
     statusLine,
+    questions,
     admSection,
     procSection,
     zonesSection,
     findings,
     missing,
     manual,
+    assumptions,
     changes,
+    givenWarnings,
     notes,
     (d.fired_rules || []).length ? h("details", {}, h("summary", {}, t("fired_raw")), h("code", { class: "raw" }, d.fired_rules.join(" "))) : null,
     recordLine,
@@ -1319,6 +1473,8 @@ function renderResult(record) {
   const panel = $("#result");
   panel.hidden = false;
   panel.dataset.recordId = record.id || "";
+  // Questions first: the user's next step is to answer them.
+  if ((d.questions || []).length) $("#questions-heading")?.focus();
 }
 
 // ---------------------------------------------------------------------------------------

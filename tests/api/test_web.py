@@ -419,3 +419,112 @@ def test_admissibility_reasons_and_hits_render(page: Any) -> None:
     assert page.locator("#admissibility-status").inner_text() == "prohibited"
     assert "No development or production in the ecological red line" in page.locator(".reasons").inner_text()
     assert "The site is not admissible." in page.locator("#result").inner_text()
+
+
+# ------------------------------------------------------------------------------------------
+# Guided questions (issue 8): the page asks what the decision needs, one round at a time.
+
+PIG_FARM = "某牧业公司生猪养殖场新建项目"
+FURNITURE_YAML = (
+    "name: 某家具公司实木家具新建项目\nconstruction: new\nindustry_codes: ['2110']\n"
+    "industrial_building: true\nprocesses: []\nquantities: {solvent_coating_t_per_year: 5}\n"
+)
+
+
+def fill_pig_farm_form(page: Any) -> None:
+    """A pig farm given only its industry code: the directory's item 3 needs answers."""
+    page.get_by_label("项目名称").fill(PIG_FARM)
+    page.get_by_label("建设性质").select_option("new")
+    page.get_by_label("国民经济行业代码（GB/T 4754-2017）").fill("0313")
+
+
+def continue_and_read(page: Any, button: str = "继续预审") -> tuple[dict[str, Any], dict[str, Any]]:
+    """Press the questions' continue button; return (the JSON sent, the 201 body received)."""
+    with page.expect_response(lambda r: r.url.endswith("/v1/screenings") and r.request.method == "POST") as info:
+        page.get_by_role("button", name=button).click()
+    response = info.value
+    assert response.status == 201, response.text()
+    page.wait_for_selector("#result:not([hidden]) #tier-label")
+    return json.loads(response.request.post_data), response.json()
+
+
+def test_questions_lead_a_pig_farm_to_its_tier(page: Any, tmp_path: Path) -> None:
+    fill_pig_farm_form(page)
+    record = submit_and_read(page)
+    decision = record["decision"]
+    assert decision["status"] == "needs_more_information"
+    assert decision["questions"][0]["id"] == "features.livestock_scale_farm"
+    questions = page.locator("#questions fieldset.question")
+    assert questions.first.get_attribute("data-question") == "features.livestock_scale_farm"
+    assert questions.count() == len(decision["questions"])
+    assert "规模化畜禽养殖" in questions.first.locator("legend").inner_text()
+    assert "第 3 项 → 环境影响报告书" in questions.first.inner_text()  # what the answer can move
+    # Focus moves to the questions: the next thing to do.
+    assert page.evaluate("document.activeElement.id") == "questions-heading"
+    screenshots(page, tmp_path, "questions")
+
+    questions.first.get_by_label("是", exact=True).check()
+    sent, record = continue_and_read(page)
+    assert sent["answers"] == {"features.livestock_scale_farm": True}
+    assert record["decision"]["status"] == "needs_more_information"
+    ids = [q.get_attribute("data-question") for q in page.locator("#questions fieldset.question").all()]
+    assert "features.livestock_scale_farm" not in ids  # answered: not asked again
+    head = page.locator('#questions fieldset[data-question="quantities.livestock_pig_eq_output_head_per_year"]')
+    head.locator("input[type=number]").fill("6000")
+    sent, record = continue_and_read(page)
+    assert sent["answers"] == {
+        "features.livestock_scale_farm": True,
+        "quantities.livestock_pig_eq_output_head_per_year": 6000,
+    }
+    assert record["decision"]["tier"] == "report_book"
+    assert page.locator("#tier-label").inner_text() == "环境影响报告书"
+    assert page.locator("#q-kept").inner_text() == "已记录的回答：2 项（随项目一并提交）"
+
+    # Clearing the answers screens the bare project again.
+    with page.expect_response(lambda r: r.url.endswith("/v1/screenings")) as info:
+        page.get_by_role("button", name="清除回答").click()
+    assert "answers" not in json.loads(info.value.request.post_data)
+    page.wait_for_selector('#questions fieldset[data-question="features.livestock_scale_farm"]')
+
+
+def test_questions_in_english_and_a_none_choice(page: Any) -> None:
+    fill_pig_farm_form(page)
+    submit_and_read(page)
+    page.get_by_role("button", name="Switch to English").click()
+    first = page.locator("#questions fieldset.question").first
+    assert first.locator("legend").inner_text().startswith("Does this apply to the project: scale livestock")
+    areas = page.locator('#questions fieldset[data-question="sensitive_areas"]')
+    areas.get_by_label("None of these").check()
+    first.get_by_label("No", exact=True).check()
+    sent, record = continue_and_read(page, "Continue screening")
+    assert sent["answers"]["features.livestock_scale_farm"] is False
+    assert sent["answers"]["sensitive_areas.residential_area"] is False
+    # Not a scale farm: item 3 lists no column for it, so it is outside EIA management (article 5).
+    assert record["decision"]["tier"] == "exempt", record["decision"]["questions"]
+
+
+def test_assumptions_and_yaml_answers(page: Any, tmp_path: Path) -> None:
+    page.get_by_label("粘贴或上传 YAML").check()
+    page.get_by_label("项目 YAML").fill(FURNITURE_YAML)
+    record = submit_and_read(page)
+    assumptions = record["decision"]["assumptions"]
+    assert assumptions and all(a["text_zh"] and a["text_en"] for a in assumptions)
+    shown = page.locator("#assumptions li")
+    assert shown.count() == len(assumptions)
+    assert "完整工艺清单（processes）未列出「电镀」" in page.locator("#assumptions").inner_text()
+    screenshots(page, tmp_path, "assumptions")
+
+
+def screenshots(page: Any, tmp_path: Path, name: str) -> None:
+    """The page at desktop and phone widths (kept in out/ with ENVSCREEN_KEEP_SCREENSHOTS=1, to look at)."""
+    for width, height, kind in ((1280, 900, "desktop"), (390, 844, "phone")):
+        page.set_viewport_size({"width": width, "height": height})
+        # Nothing wider than the screen (a fieldset's min-content width once widened the phone page).
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        path = tmp_path / f"{name}-{kind}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 10_000
+        if os.environ.get("ENVSCREEN_KEEP_SCREENSHOTS"):
+            OUT.mkdir(exist_ok=True)
+            (OUT / path.name).write_bytes(path.read_bytes())
+    page.set_viewport_size({"width": 1280, "height": 900})
