@@ -528,3 +528,21 @@ def screenshots(page: Any, tmp_path: Path, name: str) -> None:
             OUT.mkdir(exist_ok=True)
             (OUT / path.name).write_bytes(path.read_bytes())
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_answers_in_yaml_mode_are_appended_to_the_yaml(page: Any) -> None:
+    page.get_by_label("粘贴或上传 YAML").check()
+    page.get_by_label("项目 YAML").fill("name: 某养殖场\nconstruction: new\nindustry_codes: ['0313']\n")
+    submit_and_read(page)
+    page.locator("#questions fieldset.question").first.get_by_label("否", exact=True).check()
+    with page.expect_request(lambda r: r.url.endswith("/v1/screenings")) as sent:
+        page.get_by_role("button", name="继续预审").click()
+    assert sent.value.headers["content-type"] == "application/yaml"
+    assert sent.value.post_data.endswith('\nanswers: {"features.livestock_scale_farm":false}\n')
+    page.wait_for_selector("#result:not([hidden]) #tier-label")
+    # YAML with answers of its own is never edited by the page: the user is told to add them there.
+    page.get_by_label("项目 YAML").fill(
+        "name: 某养殖场\nconstruction: new\nindustry_codes: ['0313']\nanswers: {features.livestock_no_output: false}\n"
+    )
+    page.get_by_role("button", name="预审", exact=True).click()
+    assert "已有 answers 字段" in page.get_by_role("alert").inner_text()
