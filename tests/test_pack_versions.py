@@ -28,6 +28,16 @@ CHEMICAL = {  # a chemical plant outside the chemical park: the county prohibits
 }
 PARK = [120.031877, 29.240398]  # inside the chemical park (P330999-01)
 WATER_SOURCE_FIRST = [119.802180, 29.381088]
+# A boiler maker discharging pollutants in the first-class water-source zone (水污染防治法 art. 65).
+FACTORY_IN_WATER_SOURCE: dict[str, Any] = {
+    "industry_codes": ["3411"],
+    "processes": [],
+    "features": ["discharges_pollutants"],
+    "answers": {"features.water_supply_or_source_protection": False},  # the ban's own exception
+    "industrial_building": True,
+    "application_date": "2025-09-01",
+    "location": {"crs": "wgs84", "point": WATER_SOURCE_FIRST},
+}
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -115,16 +125,7 @@ def test_national_prohibition_holds_without_a_county_pack(tmp_path: Path, zones:
     """A missing county pack cannot make things better: the water-source ban still prohibits."""
     rules = tmp_path / "my-rules"
     rules.mkdir()
-    p = _project(
-        tmp_path,
-        industry_codes=["3411"],
-        processes=[],
-        features=["discharges_pollutants"],
-        answers={"features.water_supply_or_source_protection": False},  # the ban's exception (art. 65)
-        industrial_building=True,
-        application_date="2025-09-01",
-        location={"crs": "wgs84", "point": WATER_SOURCE_FIRST},
-    )
+    p = _project(tmp_path, **FACTORY_IN_WATER_SOURCE)
     d = _check(p, "--zones", str(zones), "--rules", str(rules))
     assert _status(d) == "prohibited"
     assert any(r["pack"] == "zoning-national" and r["certain"] for r in d["admissibility"]["reasons"])
@@ -307,16 +308,7 @@ def test_rules_dir_with_only_a_county_pack_keeps_the_national_packs(tmp_path: Pa
     rules = tmp_path / "my-rules"
     rules.mkdir()
     _county_pack(rules)
-    p = _project(
-        tmp_path,
-        industry_codes=["3411"],
-        processes=[],
-        features=["discharges_pollutants"],
-        answers={"features.water_supply_or_source_protection": False},  # the ban's exception (art. 65)
-        industrial_building=True,
-        application_date="2025-09-01",
-        location={"crs": "wgs84", "point": WATER_SOURCE_FIRST},
-    )
+    p = _project(tmp_path, **FACTORY_IN_WATER_SOURCE)
     d = _check(p, "--rules", str(rules))
     assert _status(d) == "prohibited"
     assert "national.water_source.1" in {r["rule_id"] for r in d["admissibility"]["reasons"] if r["certain"]}
