@@ -6,6 +6,8 @@ import dataclasses
 import json
 from typing import Any
 
+from screening import schemas  # absolute: survives the report module moving into a subpackage
+
 from .decision import Change, Decision, Evidence
 from .questions import Assumption, FactWarning, Question
 from .vocabulary import Vocabulary
@@ -662,8 +664,10 @@ class _Z:
 
 def decision_to_dict(d: Decision) -> dict[str, Any]:
     """The stable JSON form (docs/output.md): plain data, schema-tagged."""
-    data = _plain(d)
-    return {"schema": JSON_SCHEMA, **data}
+    data = {"schema": JSON_SCHEMA, **_plain(d)}
+    # The schema's properties give the keys and their order: a new Decision field stays out of
+    # the public JSON until the schema (and its version) says so (tests/test_output_schema.py).
+    return {key: data[key] for key in schemas.top_level_keys(schemas.DECISION)}
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -686,7 +690,11 @@ def _plain(x: Any) -> Any:
         )
     if names is None:
         return x
-    return {name: _plain(getattr(x, name)) for name in names}
+    out = {name: _plain(getattr(x, name)) for name in names}
+    for name in names:
+        if name in schemas.ROUNDING:
+            out[name] = schemas.rounded(name, out[name])
+    return out
 
 
 def render_json(d: Decision) -> str:
