@@ -11,9 +11,9 @@ import datetime as dt
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, Engine, String, Text, create_engine, event, insert, select, text
+from sqlalchemy import JSON, DateTime, Engine, String, Table, Text, create_engine, event, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -94,7 +94,7 @@ class Records:
         """Insert with one Core statement: a third of the cost of an ORM flush, measured under load."""
         if not records:
             return
-        table = ScreeningRecord.__table__
+        table = cast(Table, ScreeningRecord.__table__)
         rows = [{c.name: getattr(r, c.key) for c in table.columns} for r in records]  # type: ignore[attr-defined]
         with self.engine.begin() as conn:
             conn.execute(insert(table), rows)

@@ -224,8 +224,8 @@ class Service:
                 text = text or json.dumps(item, ensure_ascii=False)
                 record = self.create(text, media, store=False)
             except EnvscreenError as exc:
-                problem = from_envscreen(exc)
-                results.append({"index": i, "error": problem.to_dict(f"{instance}#/projects/{i}")})
+                failed = from_envscreen(exc)
+                results.append({"index": i, "error": failed.to_dict(f"{instance}#/projects/{i}")})
                 continue
             records.append(record)
             results.append({"index": i, "id": record.id, "decision": json.loads(record.decision_json)})

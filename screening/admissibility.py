@@ -401,6 +401,8 @@ def describe_location(location: Any) -> dict[str, Any]:
     """A plain summary of a Location for the decision (rendering reads only this)."""
     from shapely.geometry import mapping
 
+    from screening.schemas import rounded
+
     def hit(h: Any) -> dict[str, Any]:
         return {
             "layer": h.layer,
@@ -408,8 +410,8 @@ def describe_location(location: Any) -> dict[str, Any]:
             "code": h.code,
             "name": h.name,
             "relation": h.relation,
-            "distance_m": round(float(h.distance_m), 1),
-            "overlap_share": None if h.overlap_share is None else round(float(h.overlap_share), 4),
+            "distance_m": rounded("distance_m", h.distance_m),
+            "overlap_share": rounded("overlap_share", h.overlap_share),
             "unit_class": h.unit_class,
             "sensitive_area": h.sensitive_area,
             "protection_class": h.protection_class,
@@ -428,5 +430,5 @@ def describe_location(location: Any) -> dict[str, Any]:
         "nearby": [hit(h) for h in location.nearby],
         "covered": dict(location.covered),
         "jurisdictions": list(location.jurisdictions),
-        "buffer_m": location.buffer_m,
+        "buffer_m": rounded("buffer_m", location.buffer_m),
     }

@@ -6,6 +6,8 @@ import dataclasses
 import json
 from typing import Any
 
+from screening import schemas  # absolute: survives the report module moving into a subpackage
+
 from .decision import Change, Decision, Evidence
 from .questions import Assumption, FactWarning, Question
 from .vocabulary import Vocabulary
@@ -639,7 +641,7 @@ def render_questions(d: Decision, vocab: Vocabulary, lang: str = "zh") -> str:
     return "\n".join(lines) + "\n"
 
 
-def questions_to_dict(d: Decision, vocab: Vocabulary | None = None) -> dict[str, Any]:
+def questions_to_dict(d: Decision, vocab: Vocabulary) -> dict[str, Any]:
     """The JSON form of `envscreen questions` and POST /v1/questions (docs/output.md)."""
     data = {
         "schema": "envscreen/questions/v1",
@@ -651,8 +653,7 @@ def questions_to_dict(d: Decision, vocab: Vocabulary | None = None) -> dict[str,
         "assumptions": _plain(d.assumptions),
         "warnings": _plain(d.warnings),
     }
-    if vocab is not None:
-        _add_texts(data, d, vocab)
+    _add_texts(data, d, vocab)
     return data
 
 
@@ -663,14 +664,15 @@ class _Z:
         self.__dict__.update(z)
 
 
-def decision_to_dict(d: Decision, vocab: Vocabulary | None = None) -> dict[str, Any]:
-    """The stable JSON form (docs/output.md): plain data, schema-tagged. With `vocab`, each
-    assumption and warning also carries the sentence the text report prints (text_zh, text_en),
-    so a client (the web page) shows the same words without re-deriving them."""
-    data = _plain(d)
-    if vocab is not None:
-        _add_texts(data, d, vocab)
-    return {"schema": JSON_SCHEMA, **data}
+def decision_to_dict(d: Decision, vocab: Vocabulary) -> dict[str, Any]:
+    """The stable JSON form (docs/output.md): plain data, schema-tagged. Each assumption and
+    warning also carries the sentence the text report prints (text_zh, text_en), so a client
+    (the web page) shows the same words without re-deriving them."""
+    data = {"schema": JSON_SCHEMA, **_plain(d)}
+    _add_texts(data, d, vocab)
+    # The schema's properties give the keys and their order: a new Decision field stays out of
+    # the public JSON until the schema (and its version) says so (tests/test_output_schema.py).
+    return {key: data[key] for key in schemas.top_level_keys(schemas.DECISION)}
 
 
 def _add_texts(data: dict[str, Any], d: Decision, vocab: Vocabulary) -> None:
@@ -700,8 +702,12 @@ def _plain(x: Any) -> Any:
         )
     if names is None:
         return x
-    return {name: _plain(getattr(x, name)) for name in names}
+    out = {name: _plain(getattr(x, name)) for name in names}
+    for name in names:
+        if name in schemas.ROUNDING:
+            out[name] = schemas.rounded(name, out[name])
+    return out
 
 
-def render_json(d: Decision, vocab: Vocabulary | None = None) -> str:
+def render_json(d: Decision, vocab: Vocabulary) -> str:
     return json.dumps(decision_to_dict(d, vocab), ensure_ascii=False, indent=2, default=str)

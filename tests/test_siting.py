@@ -160,7 +160,9 @@ def test_json_carries_site_and_versions(screener: Screener, name: str) -> None:
     from screening.project import load_project
     from screening.report import decision_to_dict
 
-    d = decision_to_dict(screener.screen(load_project(ROOT / "examples" / f"{name}.yaml", screener.vocabulary)))
+    d = decision_to_dict(
+        screener.screen(load_project(ROOT / "examples" / f"{name}.yaml", screener.vocabulary)), screener.vocabulary
+    )
     assert d["location"]["site"]["geometry"]["type"] in ("Polygon", "LineString")
     assert d["zone_layers"]["control_units"] == "2025.1"
     assert d["screened_on"] == "2025-09-01"
@@ -195,7 +197,8 @@ def test_screen_many_equals_screen_one_by_one(screener: Screener) -> None:
     data.append({"name": "no site", "construction": "new", "project_types": ["hospital"], "quantities": {"beds": 30}})
     projects = [project_from_data(d, screener.vocabulary) for d in data]
     batch = screener.screen_many(projects, on=ON)
-    assert [decision_to_dict(d) for d in batch] == [decision_to_dict(screener.screen(p, on=ON)) for p in projects]
+    v = screener.vocabulary
+    assert [decision_to_dict(d, v) for d in batch] == [decision_to_dict(screener.screen(p, on=ON), v) for p in projects]
 
 
 def test_locate_table_has_the_pairs_of_locate_many(screener: Screener) -> None:

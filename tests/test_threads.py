@@ -53,7 +53,7 @@ SCRIPT = textwrap.dedent(
 
 
     def answer(i):
-        d = decision_to_dict(screener.screen(projects[i], on=datetime.date(2025, 9, 1)))
+        d = decision_to_dict(screener.screen(projects[i], on=datetime.date(2025, 9, 1)), screener.vocabulary)
         return json.dumps(d, sort_keys=True, default=str)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
@@ -13,7 +13,7 @@ from ..schemas import RulePackPublic, RulePacksPublic
 router = APIRouter(prefix="/v1/rule-packs", tags=["rule packs"])
 
 PackId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,63}$", examples=["directory-2021"])]
-NOT_FOUND = {404: {"model": Problem, "content": {"application/problem+json": {}}}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "content": {"application/problem+json": {}}}}
 
 
 @router.get("", response_model=RulePacksPublic)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -22,7 +22,7 @@ BBox = Annotated[
         max_length=200,
     ),
 ]
-PROBLEMS = {
+PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "content": {"application/problem+json": {}}},
     422: {"model": Problem, "content": {"application/problem+json": {}}},
 }
