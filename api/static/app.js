@@ -986,6 +986,17 @@ function yamlWithSite(text) {
   return `${text.replace(/\s*$/, "")}\nlocation: ${JSON.stringify(site)}\n`;
 }
 
+/** The pasted text as a JSON object when it is one (else null: it is YAML, or broken JSON the server names). */
+function pastedJson(text) {
+  if (!text.trim().startsWith("{")) return null;
+  try {
+    const value = JSON.parse(text);
+    return value && typeof value === "object" && !Array.isArray(value) ? value : null;
+  } catch {
+    return null; // a YAML flow mapping, or JSON with an error: the server's message names it
+  }
+}
+
 /** Append the answers given on the page to pasted YAML as a flow mapping (JSON is valid YAML). */
 function yamlWithAnswers(text) {
   if (!Object.keys(state.answers).length) return text;
@@ -1003,12 +1014,21 @@ async function submit(ev) {
       renderProblem(localProblem(t("err_yaml_empty"), "yaml"));
       return;
     }
-    const body = yamlWithAnswers(yamlWithSite(text));
-    if (body === null) {
-      renderProblem(localProblem(t("q_yaml_has_answers"), "yaml"));
-      return;
+    const json = pastedJson(text);
+    if (json) {
+      // Pasted JSON: appending YAML lines to it would break it, so merge and send JSON.
+      const site = siteLocation();
+      if (site && !("location" in json)) json.location = site;
+      if (Object.keys(state.answers).length) json.answers = { ...state.answers, ...(json.answers || {}) };
+      request = { body: JSON.stringify(json), headers: { "Content-Type": "application/json" } };
+    } else {
+      const body = yamlWithAnswers(yamlWithSite(text));
+      if (body === null) {
+        renderProblem(localProblem(t("q_yaml_has_answers"), "yaml"));
+        return;
+      }
+      request = { body, headers: { "Content-Type": "application/yaml" } };
     }
-    request = { body, headers: { "Content-Type": "application/yaml" } };
   } else {
     const project = projectFromForm();
     if (!project.name) {

@@ -546,3 +546,21 @@ def test_answers_in_yaml_mode_are_appended_to_the_yaml(page: Any) -> None:
     )
     page.get_by_role("button", name="预审", exact=True).click()
     assert "已有 answers 字段" in page.get_by_role("alert").inner_text()
+
+
+def test_pasted_json_gets_the_site_and_answers_as_json(page: Any) -> None:
+    """Appending YAML lines to pasted JSON would break it: the page merges and sends JSON."""
+    page.get_by_label("粘贴或上传 YAML").check()
+    page.get_by_label("项目 YAML").fill('{"name": "某养殖场", "construction": "new", "industry_codes": ["0313"]}')
+    coord = page.get_by_label("或输入经纬度（WGS84，经度, 纬度）")
+    coord.fill("120.15, 29.40")
+    coord.press("Enter")
+    submit_and_read(page)
+    page.locator("#questions fieldset.question").first.get_by_label("否", exact=True).check()
+    with page.expect_request(lambda r: r.url.endswith("/v1/screenings")) as sent:
+        page.get_by_role("button", name="继续预审").click()
+    assert sent.value.headers["content-type"] == "application/json"
+    body = json.loads(sent.value.post_data)
+    assert body["location"] == {"crs": "wgs84", "point": [120.15, 29.4]}
+    assert body["answers"] == {"features.livestock_scale_farm": False}
+    page.wait_for_selector("#result:not([hidden]) #tier-label")
