@@ -10,7 +10,7 @@ import math
 from functools import cached_property
 from typing import Any
 
-from screening.decision import _citation  # the one citation format a Finding also carries
+from screening.decision import citation  # the one citation format a Finding also carries
 from screening.rulepack import RuleSet
 
 
@@ -50,7 +50,7 @@ class Catalog:
                                 "tier": col.tier,
                                 "text": col.text,
                                 "clauses": [
-                                    {"id": c.id, "text": c.text, "citation": _citation(p, item, c.column, c.text)}
+                                    {"id": c.id, "text": c.text, "citation": citation(p, item, c.column, c.text)}
                                     for c in col.clauses
                                 ],
                             }

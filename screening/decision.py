@@ -284,7 +284,7 @@ def decide(
                         tier=c.column,
                         clause_text=c.text,
                         column_text=column.text if column else c.text,
-                        citation=_citation(pack, item, c.column, c.text),
+                        citation=citation(pack, item, c.column, c.text),
                         evidence=tuple(explain(c.condition, facts, units)),
                     )
                 )
@@ -367,7 +367,8 @@ def _ceiling_of(outcomes: list[ItemOutcome], n: int) -> str:
     return o.possible[-1]
 
 
-def _citation(pack: RulePack, item: Item, column: str, text: str) -> str:
+def citation(pack: RulePack, item: Item, column: str, text: str) -> str:
+    """Return the citation of one clause of a directory item, as findings and the rule-pack catalog print it."""
     return f"{pack.citation_prefix} 第{item.number}项「{item.text}」{pack.tiers[column].zh}栏：{text}"
 
 

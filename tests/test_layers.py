@@ -1,0 +1,82 @@
+"""Import rules: which layer may import what (issue 12). Read from the source with `ast`, so a
+function-local import counts as much as one at the top.
+
+- durable-rules is imported only by the engine (screening/engine.py): its hazards
+  (../shared/engine/DURABLE-RULES.md) stay behind one wrapper.
+- The core never imports the HTTP adapter: only `screening/cli.py` (its `serve` verb starts the
+  app) may import `api`.
+- The HTTP adapter reaches the core through the public names of `screening` and the few
+  modules listed in API_MAY_IMPORT, never a private name.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import screening
+
+ROOT = Path(__file__).resolve().parents[1]
+DURABLE_ALLOWED = {"screening/engine.py"}
+API_IMPORT_ALLOWED = {"screening/cli.py"}  # `envscreen serve`
+API_MAY_IMPORT = {
+    "screening": set(screening.__all__),
+    "screening.decision": {"citation"},  # the catalog prints clauses as findings cite them
+    "screening.json_source": {"first_problem", "load_marked", "parse_json"},  # strict JSON bodies
+    "screening.report": {"decision_to_dict", "questions_to_dict"},  # the JSON the API returns
+    "screening.rulepack": {"RuleSet"},
+}
+
+
+def imports(source: str) -> Iterator[tuple[str, tuple[str, ...], int]]:
+    """(module, names imported from it, line) for every import in `source`, at any depth."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, (), node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module, tuple(a.name for a in node.names), node.lineno
+
+
+def violations(path: str, source: str) -> list[str]:
+    """The import rules `source` (the file at `path`, relative to the repository) breaks."""
+    out = []
+    for module, names, line in imports(source):
+        top = module.split(".")[0]
+        if top == "durable" and path not in DURABLE_ALLOWED:
+            out.append(f"{path}:{line}: imports durable (only {sorted(DURABLE_ALLOWED)} may)")
+        if path.startswith("screening/") and top == "api" and path not in API_IMPORT_ALLOWED:
+            out.append(f"{path}:{line}: the core imports the API ({module})")
+        if path.startswith("api/") and top == "screening":
+            allowed = API_MAY_IMPORT.get(module)
+            if allowed is None:
+                out.append(f"{path}:{line}: imports {module}, not in API_MAY_IMPORT")
+            else:
+                out += [f"{path}:{line}: imports {module}.{n}" for n in names if n not in allowed or n.startswith("_")]
+    return out
+
+
+def sources() -> list[Path]:
+    return sorted([*(ROOT / "screening").rglob("*.py"), *(ROOT / "api").rglob("*.py")])
+
+
+@pytest.mark.parametrize("path", sources(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_module_keeps_the_import_rules(path: Path) -> None:
+    rel = path.relative_to(ROOT).as_posix()
+    assert violations(rel, path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "source"),
+    [
+        ("screening/decision.py", "from durable import engine\n"),
+        ("screening/report.py", "def f():\n    from api.settings import Settings\n"),
+        ("api/catalog.py", "from screening.decision import _missing\n"),
+        ("api/service.py", "from screening.facts import Facts\n"),
+    ],
+)
+def test_a_planted_violation_is_found(path: str, source: str) -> None:
+    assert len(violations(path, source)) == 1
