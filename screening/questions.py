@@ -219,6 +219,9 @@ def _question(qid: str, q: dict[str, Any], vocab: Vocabulary) -> Question:
     )
 
 
+_UNSET: Any = object()
+
+
 def assumptions(items: Iterable[Item], facts: Facts, floor: str) -> tuple[Assumption, ...]:
     """The yes/no facts known false without being listed, whose being true would change a
     clause of a candidate item at or above the floor (or the item's match)."""
@@ -226,7 +229,8 @@ def assumptions(items: Iterable[Item], facts: Facts, floor: str) -> tuple[Assump
 
     found: dict[tuple[str, bool, str], tuple[set[int], set[str], set[str]]] = {}
     for item in items:
-        outcome = item_range(item, facts)
+        outcome: Any = _UNSET  # the item's tiers, computed only when a leaf gets this far
+        flipped_range: dict[Any, Any] = {}  # a leaf read by several clauses is flipped once
         nodes: list[tuple[Node, str]] = [(item.match, "match")]
         nodes += [
             (c.full, col.tier) for col in item.columns if TIER_RANK[col.tier] >= TIER_RANK[floor] for c in col.clauses
@@ -247,7 +251,11 @@ def assumptions(items: Iterable[Item], facts: Facts, floor: str) -> tuple[Assump
                     continue
                 # The outcome rests on it only if its being true would change the item's tiers
                 # (an electroplating clause does not matter once solvent coating made it 报告书).
-                if item_range(item, facts, flipped) == outcome:
+                if outcome is _UNSET:
+                    outcome = item_range(item, facts)
+                if leaf not in flipped_range:
+                    flipped_range[leaf] = item_range(item, facts, flipped)
+                if flipped_range[leaf] == outcome:
                     continue
                 qid = question_id(leaf)
                 if qid is None:
