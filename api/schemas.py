@@ -42,6 +42,12 @@ class ProjectCreate(BaseModel):
         description="new | expansion | relocation | renovation | standard_upgrade_only", examples=["new"]
     )
     id: str | None = Field(default=None, description="your own reference for the project")
+    project_code: str | None = Field(
+        default=None,
+        description="the national investment project code (项目代码); records can be looked up by it",
+        pattern=r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{6}$",
+        examples=["2020-330999-26-03-012345"],
+    )
     description: str | None = None
     industry_codes: list[str] | None = Field(default=None, description="GB/T 4754-2017 codes, as strings")
     project_types: list[str] | None = Field(default=None, description="for items without an industry code")
