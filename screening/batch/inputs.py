@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EnvscreenError, InputError, ProjectError, did_you_mean
-from ..yaml_source import parse_yaml, read_text_file
+from ..sources.yaml_doc import parse_yaml, read_text_file
 
 PROJECT_SUFFIXES = (".yaml", ".yml", ".json")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet", ".pq")
@@ -114,8 +114,9 @@ def _rows(path: Path, rows: Iterator[tuple[list[str], list[Any]]]) -> Iterator[T
             continue  # an empty line of a spreadsheet is no project
         try:
             yield Task(i, source, row=i + 1, data=row_document(values, source, i + 1), columns=tuple(values))
-        except ProjectError as exc:
-            yield Task(i, source, row=i + 1, error=exc, columns=tuple(values))
+        except EnvscreenError as exc:
+            ident = {k: _text(values[k]) for k in ("id", "project_code", "name") if k in values}  # names the row
+            yield Task(i, source, row=i + 1, data=ident, error=exc, columns=tuple(values))
 
 
 def check_header(header: list[str], source: str) -> None:
@@ -365,8 +366,10 @@ def _answers(cell: Any, source: str, row: int, fail: Any) -> dict[str, Any]:
         text = "{" + text + "}"
     try:
         data = parse_yaml(text, source=source).data  # the safe loader: no tags, no aliases
-    except InputError as exc:
-        raise fail("answers", exc.code, exc.message, "write {question id: answer, ...}") from None
+    except InputError as exc:  # its own code (yaml_syntax, ...), placed at the row and column
+        exc.file, exc.line, exc.field = source, row, "answers"
+        exc.hint = exc.hint or "write {question id: answer, ...}"
+        raise
     if not isinstance(data, dict):
         raise fail("answers", "project_wrong_type", "'answers' must be {question id: answer, ...}")
     return {str(k): v for k, v in data.items()}

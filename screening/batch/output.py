@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..decision import Decision
+from ..decide.tier import Decision
 from ..errors import EnvscreenError, InputError
 
 # The output columns, in order (docs/batch.md). Lists are joined with "; " so every format
@@ -215,8 +215,10 @@ def render_summary(result: dict[str, Any], console: Any, *, out: str, workers: i
     failures = result["failures"]
     if failures:
         table = Table(title="failures", title_justify="left")
-        for c in ("where", "code", "message", "column / field"):
-            table.add_column(c)
+        table.add_column("where", overflow="fold")
+        table.add_column("code", no_wrap=True)  # codes are searched for: never broken
+        table.add_column("message")
+        table.add_column("column / field", overflow="fold")
         for f in failures[:MAX_LISTED]:
             where = f"{f['source']}:{f['row']}" if f["row"] is not None else f["source"]
             table.add_row(where, f["error_code"], f["error_message"], f["error_column"] or f["error_field"] or "")

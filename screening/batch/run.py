@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import EngineError, EnvscreenError, InputError
-from ..project import Project, project_from_data, project_from_doc
-from ..rulepack import RuleSet, load_rules
+from ..packs.ruleset import RuleSet, load_rules
+from ..project.model import Project, project_from_data, project_from_doc
 from ..screener import Screener
-from ..yaml_source import parse_yaml
+from ..sources.yaml_doc import parse_yaml
 from .inputs import Task, column_of
 from .output import complete, decision_row, error_row
 
@@ -60,7 +60,7 @@ class ScreenerSpec:
 def load_spec(rules: Any = None, zones: Any = None, *, bundled_rules: bool = True) -> ScreenerSpec:
     """Load rules and zones once in the parent: every worker gets them as data, not paths, so
     a Dask worker on another machine needs neither the files nor the database."""
-    from ..zonelayers import load_zones
+    from ..zones.layers import load_zones
 
     ruleset = load_rules(rules, bundled=bundled_rules)
     layers = False if zones is False else load_zones(zones, vocabulary=ruleset.vocabulary)
@@ -255,12 +255,12 @@ def _run_pool(
                     advance(len(result.rows))
                 except BrokenProcessPool:
                     broken.append(running[fut])
-        for chunk, retried in broken:
+        for lost, retried in broken:
             if retried:
-                rows += [_error(t, _died()) for t in chunk]
-                advance(len(chunk))
+                rows += [_error(t, _died()) for t in lost]
+                advance(len(lost))
             else:
-                queue.extendleft(([t], True) for t in chunk)
+                queue.extendleft(([t], True) for t in lost)
     return rows, seen
 
 
@@ -307,10 +307,9 @@ def _run_dask(
         index = {f.key: c for f, c in zip(futures, chunks, strict=True)}
         for fut, result in as_completed(futures, with_results=True, raise_errors=False):
             if fut.status == "error":
-                chunk = index[fut.key]
-                exc = fut.exception()
-                rows += [_error(t, _internal(exc)) for t in chunk]
-                advance(len(chunk))
+                failed = index[fut.key]
+                rows += [_error(t, _internal(fut.exception())) for t in failed]
+                advance(len(failed))
                 continue
             rows += result.rows
             seen[result.worker] = result.builds
