@@ -115,7 +115,9 @@ def _rows(path: Path, rows: Iterator[tuple[list[str], list[Any]]]) -> Iterator[T
         try:
             yield Task(i, source, row=i + 1, data=row_document(values, source, i + 1), columns=tuple(values))
         except EnvscreenError as exc:
-            ident = {k: _text(values[k]) for k in ("id", "project_code", "name") if k in values}  # names the row
+            ident: dict[str, Any] = {
+                k: _text(values[k]) for k in ("id", "project_code", "name") if k in values
+            }  # names the row
             yield Task(i, source, row=i + 1, data=ident, error=exc, columns=tuple(values))
 
 
