@@ -171,6 +171,7 @@ CODES: dict[str, Code] = {
     "request_{validation type}": Code(A, "a query or path parameter fails validation, e.g. request_missing"),
     "request_unsupported_media_type": Code(A, "a body sent as neither JSON nor YAML"),
     "request_batch_too_large": Code(A, "a batch with more projects than the limit"),
+    "request_bad_filter": Code(A, "a GET /v1/screenings filter that is not valid (an unknown tier, dates swapped)"),
     "request_bad_bbox": Code(A, "a bbox that is not minlon,minlat,maxlon,maxlat"),
 }
 
