@@ -28,7 +28,10 @@ def test_wheel_carries_the_rules_and_finds_them(tmp_path: Path) -> None:
     assert "screening/zones/layers.yaml" in names
     assert "api/main.py" in names and "api/static/index.html" in names
     assert "api/static/vendor/leaflet/leaflet.js" in names
-    assert {"screening/report/schemas/decision-v2.schema.json", "screening/report/schemas/questions-v1.schema.json"} <= names
+    assert {
+        "screening/report/schemas/decision-v2.schema.json",
+        "screening/report/schemas/questions-v1.schema.json",
+    } <= names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     # Run from an unrelated directory with only the unpacked wheel on the path: no checkout to fall back on.
