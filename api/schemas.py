@@ -42,6 +42,12 @@ class ProjectCreate(BaseModel):
         description="new | expansion | relocation | renovation | standard_upgrade_only", examples=["new"]
     )
     id: str | None = Field(default=None, description="your own reference for the project")
+    project_code: str | None = Field(
+        default=None,
+        description="the national investment project code (项目代码); records can be looked up by it",
+        pattern=r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{6}$",
+        examples=["2020-330999-26-03-012345"],
+    )
     description: str | None = None
     industry_codes: list[str] | None = Field(default=None, description="GB/T 4754-2017 codes, as strings")
     project_types: list[str] | None = Field(default=None, description="for items without an industry code")
@@ -94,6 +100,32 @@ class ScreeningPublic(BaseModel):
     input: dict[str, str] | None = Field(default=None, description="{media_type, text} as submitted (GET only)")
     envscreen_version: str | None = None
     rerun: Rerun | None = None
+
+
+class ScreeningSummary(BaseModel):
+    """One stored screening in a list: what an agency filters and counts by."""
+
+    id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    created_at: dt.datetime
+    project_name: str
+    project_id: str | None = Field(default=None, description="the project's own `id`")
+    project_code: str | None = Field(default=None, description="the national 项目代码, when the project gave one")
+    status: str | None = Field(default=None, description="determined | needs_more_information | needs_manual_check")
+    tier: str | None = Field(default=None, description="the final tier (local packs applied); null while open")
+    national_tier: str | None = None
+    admissibility: str | None = None
+    pack_versions: list[str] = Field(description="id@version of the directory edition and the local packs applied")
+    envscreen_version: str
+
+
+class ScreeningPage(BaseModel):
+    """A page of stored screenings, newest first, and how many pass the filters in all."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[ScreeningSummary]
+    next: str | None = Field(default=None, description="the URL of the next page; null on the last")
 
 
 class BatchCreate(BaseModel):

@@ -22,7 +22,7 @@ from screening.report.render import decision_to_dict
 from screening.sources.json_doc import first_problem, parse_json
 
 from .problems import ProblemError
-from .records import Records, ScreeningRecord, new_id
+from .records import Records, ScreeningRecord, index_fields, new_id
 
 log = logging.getLogger("envscreen.api")
 
@@ -172,8 +172,11 @@ class Service:
 
     def screen(self, project: Project, on: dt.date) -> str:
         """Return the decision as its JSON text (serialised once: stored and returned as is)."""
-        decision = self.screener.screen(project, on=on)
-        return json.dumps(decision_to_dict(decision, self.screener.vocabulary), ensure_ascii=False, default=str)
+        return self._screen(project, on)[1]
+
+    def _screen(self, project: Project, on: dt.date) -> tuple[dict[str, Any], str]:
+        decision = decision_to_dict(self.screener.screen(project, on=on), self.screener.vocabulary)
+        return decision, json.dumps(decision, ensure_ascii=False, default=str)
 
     def questions(self, text: str, media_type: str) -> str:
         """The questions for a project (nothing stored), as JSON text."""
@@ -187,16 +190,18 @@ class Service:
     ) -> ScreeningRecord:
         now = dt.datetime.now(dt.UTC)
         project = self.parse(text, media_type)
+        decision, decision_json = self._screen(project, now.date())
         record = ScreeningRecord(
             id=new_id(),
             created_at=now,
             input_text=text,
             input_media_type=media_type,
             project_name=project.name[:500],
-            decision_json=self.screen(project, now.date()),
+            decision_json=decision_json,
             rule_pack_versions=self.rule_pack_versions,
             zone_layer_versions=self.zone_layer_versions,
             envscreen_version=ENVSCREEN_VERSION,
+            **index_fields(decision, project.project_code),
         )
         if store:
             with _storing(gate):

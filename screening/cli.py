@@ -428,6 +428,52 @@ def serve(
     )
 
 
+@app.command()
+def batch(
+    source: Annotated[Path, typer.Argument(help="a folder of project files, or a CSV, Excel or Parquet table")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="results.parquet, results.csv or results.xlsx")],
+    rules: RulesOpt = None,
+    no_bundled_rules: NoBundledOpt = False,
+    zones: ZonesOpt = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-j", min=1, help="worker processes (default: every core)")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="run on a Dask cluster: dask://HOST:PORT (default: a local process pool)"),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="screening date when a project gives no application_date (default: today)"),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Screen many projects on every core (or a Dask cluster): one result row per project, failures
+    kept with their error (docs/batch.md). Exit 0 when all were screened, 2 when some were refused."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .batch.inputs import read_tasks
+    from .batch.output import output_format, render_summary, summary, write_results
+    from .batch.run import load_spec, run_batch
+
+    output_format(out)  # a wrong suffix is refused before any work
+    on = _date(date)
+    tasks = list(read_tasks(source))
+    console = Console(stderr=True)
+    spec = load_spec(rules, zones, bundled_rules=not no_bundled_rules)
+    columns = (TextColumn("screening"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, disable=quiet) as bar:
+        job = bar.add_task("screening", total=len(tasks))
+        run = run_batch(
+            tasks, spec, on=on, workers=workers, scheduler=scheduler, progress=lambda n: bar.advance(job, n)
+        )
+    write_results(run.rows, out)
+    result = summary(run.rows)
+    render_summary(result, console, out=str(out), workers=len(run.workers))
+    raise typer.Exit(result["exit_code"])
+
+
 zones_app = typer.Typer(no_args_is_help=True, help="Zone layers: copy them into PostGIS.")
 app.add_typer(zones_app, name="zones")
 
