@@ -28,6 +28,8 @@ API_MAY_IMPORT = {
     "screening.json_source": {"first_problem", "load_marked", "parse_json"},  # strict JSON bodies
     "screening.report": {"decision_to_dict", "questions_to_dict"},  # the JSON the API returns
     "screening.rulepack": {"RuleSet"},
+    # the pre-screening opinion (PDF, Word) the API returns, with the map check --map draws
+    "screening.report_document": {"FORMATS", "content_disposition", "render_report", "site_map_png"},
 }
 
 
