@@ -20,10 +20,10 @@ import pytest
 from typer.testing import CliRunner
 
 from screening import InputError, Screener, load_project
-from screening import report_document as rd
 from screening.cli import app
 from screening.errors import SetupError
-from screening.report import tier_label
+from screening.report import document as rd
+from screening.report.render import tier_label
 
 from .conftest import ROOT
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from screening.report_document import FORMATS, content_disposition
+from screening.report.document import FORMATS, content_disposition
 
 from ..deps import ServiceDep
 from ..service import check_media_type, decode

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from .decision import Decision
-from .errors import InputError, SetupError, did_you_mean
-from .project import Project
-from .report import (
+from ..decide.tier import Decision
+from ..errors import InputError, SetupError, did_you_mean
+from ..packs.vocabulary import Vocabulary
+from ..project.model import Project
+from .render import (
     _L,
     _ZONE_WORDS,
     _term_label,
@@ -37,7 +38,6 @@ from .report import (
     warning_text,
     zone_label,
 )
-from .vocabulary import Vocabulary
 
 FORMATS = {
     "pdf": "application/pdf",
@@ -539,8 +539,8 @@ def site_map_png(project: Project, zones: Any, buffer_m: float) -> bytes | None:
         return None
     import tempfile
 
-    from .locate import locate
-    from .mapping import render_map
+    from ..zones.locate import locate
+    from .site_map import render_map
 
     with tempfile.TemporaryDirectory(prefix="envscreen-map-") as tmp:
         out = render_map(locate(project.site, zones, buffer_m), zones, Path(tmp) / "site.png", title=project.name)

@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from .errors import ProjectError, did_you_mean
+from ..errors import ProjectError, did_you_mean
 
 MAX_VERTICES = 10_000
 # What locate reads: overlap shares cost an overlay per zone the site crosses, and an overlay
