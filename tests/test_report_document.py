@@ -138,6 +138,17 @@ def test_pdf_has_the_site_map_only_when_there_is_a_site(chemical_pdf: Path, scre
     assert "未提供项目位置" in _flat(_run("pdftotext", "-enc", "UTF-8", out, "-"))
 
 
+def test_pdf_is_the_same_bytes_each_time_and_from_threads(chemical: Screened) -> None:
+    """A document of one decision is reproducible (no timestamps or random ids), also when the
+    API's worker threads render several at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    first = chemical.render("pdf")
+    with ThreadPoolExecutor(4) as pool:
+        again = list(pool.map(lambda _: chemical.render("pdf"), range(6)))
+    assert all(a == first for a in again)
+
+
 def _docx_text(data: bytes, tmp: Path) -> tuple[Any, str]:
     path = tmp / "report.docx"
     path.write_bytes(data)

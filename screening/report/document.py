@@ -15,6 +15,7 @@ import functools
 import io
 import os
 import subprocess
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -504,7 +505,10 @@ def render_report(
             hint=did_you_mean(fmt, FORMATS) or "use pdf or docx",
         )
     doc = outline(d, vocab, project=project, site_map=site_map)
-    return _pdf(doc) if fmt == "pdf" else _docx(doc)
+    if fmt == "docx":
+        return _docx(doc)
+    with _PDF_LOCK:
+        return _pdf(doc)
 
 
 def write_report(
@@ -574,6 +578,10 @@ def cjk_font_file() -> Path:
 # ---------------------------------------------------------------- PDF (reportlab)
 
 _PDF_FONT = "envscreen-cjk"
+# reportlab keeps state in module globals and in the registered font object that every document
+# shares (its subsets); it does not promise thread safety, and the API renders in worker threads.
+# One PDF at a time per process (about 0.13 s each, measured by scripts/benchmark_report.py).
+_PDF_LOCK = threading.Lock()
 
 
 @functools.cache
