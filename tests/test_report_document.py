@@ -17,6 +17,7 @@ import docx
 import numpy as np
 import pypdf
 import pytest
+from docx.oxml.ns import qn
 from typer.testing import CliRunner
 
 from screening import InputError, Screener, load_project
@@ -175,6 +176,9 @@ def test_docx_tables_hold_the_conformity_analysis(chemical: Screened, tmp_path: 
     assert prohibited and prohibited[0][3] == rd.NOT_CONFORMS
     assert rd.DISCLAIMER in text
     assert len(document.inline_shapes) == 1  # the site map
+    for name in ("Normal", "Title", "Heading 1"):  # Chinese text in a named font, not a theme's
+        fonts = document.styles[name].element.rPr.rFonts
+        assert fonts.get(qn("w:eastAsia")) == rd.DOCX_EAST_ASIAN_FONT and fonts.get(qn("w:eastAsiaTheme")) is None
     assert tier_label(d.tier or "", "zh") in text
 
 

@@ -736,6 +736,8 @@ def _docx(doc: Outline) -> bytes:
             fonts = OxmlElement("w:rFonts")
             rpr.insert(0, fonts)
         fonts.set(qn("w:eastAsia"), DOCX_EAST_ASIAN_FONT)
+        # A theme font, where the template's style names one, would win over the named font.
+        fonts.attrib.pop(qn("w:eastAsiaTheme"), None)
 
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "List Bullet"):
         east_asian(document.styles[name])
