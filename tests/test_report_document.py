@@ -32,6 +32,7 @@ EXAMPLES = ROOT / "examples"
 CHEMICAL = EXAMPLES / "site-chemical-plant-outside-park.yaml"  # prohibited, in a general-control unit
 WORKSHOP = EXAMPLES / "site-workshop-near-homes.yaml"  # conditional, homes nearby
 RETAIL = EXAMPLES / "retail-shop.yaml"  # no site
+ROAD = EXAMPLES / "site-road-through-red-line.yaml"  # a line across control units and a red line
 POPPLER = all(shutil.which(t) for t in ("pdftoppm", "pdftotext", "pdffonts", "pdfimages"))
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils missing (scripts/apt-packages.txt)")
 
@@ -210,6 +211,23 @@ def test_a_dimension_without_entries_conforms_only_when_the_lists_were_checked(s
     rows = _zoning_rows(rd.outline(early.decision, early.vocab))
     assert rows and all(r[3] != rd.CONFORMS for r in rows)
     assert {r[3] for r in rows if r[1] == "地方准入清单未能核对"} == {rd.TO_CHECK}
+
+
+def test_an_entry_of_another_zone_is_its_own_group_not_every_units(screener: Screener) -> None:
+    road = Screened(screener, ROAD)
+    a = road.decision.admissibility
+    assert a and a.status == "prohibited"
+    red_line = next(f for f in a.reasons if any(z.kind == "ecological_red_line" for z in f.zones))
+    table = next(
+        b for b in rd.outline(road.decision, road.vocab).blocks if isinstance(b, rd.Table) and b.header[0] == "管控维度"
+    )
+    titles = [table.rows[i][0] for i in table.group_rows]
+    assert sum(t.startswith("环境管控单元") for t in titles) >= 2
+    zone = next(z for z in red_line.zones if z.kind == "ecological_red_line")
+    assert titles[-1].startswith("选址涉及的其他管控分区") and zone.code in titles[-1]
+    hits = [i for i, r in enumerate(table.rows) if r[1].endswith(red_line.citation)]
+    assert len(hits) == 1 and hits[0] > table.group_rows[-1]
+    assert table.rows[hits[0]][3] == rd.NOT_CONFORMS
 
 
 def test_report_format_and_errors(chemical: Screened, tmp_path: Path) -> None:

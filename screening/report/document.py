@@ -294,10 +294,17 @@ def _unit_codes(f: Any) -> set[str]:
     return {z.code for z in f.zones if z.kind == "control_unit"}
 
 
+def _scope(f: Any) -> str:
+    """Where an entry holds: `unit` (it names control units), `zone` (it names other zones: a red
+    line, a water source, a park) or `county` (the region itself, or no zone: a county-wide list)."""
+    kinds = {z.kind for z in f.zones} - {"admin_boundary"}
+    return "unit" if "control_unit" in kinds else "zone" if kinds else "county"
+
+
 def _zoning_blocks(d: Decision, vocab: Vocabulary) -> list[Block]:
     """The 三线一单 conformity table: for each control unit the site lies in, each dimension of
-    the access lists with the entries that hold there (an entry naming no control unit is a
-    county-wide one and holds in every unit)."""
+    the access lists with the entries that hold there (a county-wide entry holds in every unit);
+    then the entries of the other zones the site touches (red line, water source, park)."""
     head: list[Block] = [Heading("三、“三线一单”符合性分析")]
     a = d.admissibility
     if a is None or a.status == "not_assessed" or not d.location:
@@ -316,22 +323,38 @@ def _zoning_blocks(d: Decision, vocab: Vocabulary) -> list[Block]:
     ] or [("选址未落在已加载图层的环境管控单元内（以下为适用于选址的总体要求）", None)]
     rows: list[tuple[str, ...]] = []
     group_rows: list[int] = []
+
+    def row(f: Any) -> tuple[str, ...]:
+        label = _DIMENSION_ZH.get(f.dimension, f.dimension)
+        kind = _EFFECT_ZH.get(f.effect, f.effect)
+        return (label, f"【{kind}】{f.citation}", _situation(f, d, vocab), _conformity(f))
+
     for title, code in groups:
         group_rows.append(len(rows))
-        rows.append((title, "", "", ""))
-        here = [f for f in findings if code is None or not _unit_codes(f) or code in _unit_codes(f)]
+        rows.append((title,) * 4)  # a title row: spans the table (the Word writer merges its cells)
+        here = [
+            f
+            for f in findings
+            if _scope(f) == "county" or (_scope(f) == "unit" and (code is None or code in _unit_codes(f)))
+        ]
         dims = list(CORE_DIMENSIONS) + sorted({f.dimension for f in here} - set(CORE_DIMENSIONS))
         for dim in dims:
             label = _DIMENSION_ZH.get(dim, dim)
             of_dim = [f for f in here if f.dimension == dim]
-            for f in of_dim:
-                kind = _EFFECT_ZH.get(f.effect, f.effect)
-                rows.append((label, f"【{kind}】{f.citation}", _situation(f, d, vocab), _conformity(f)))
+            rows += [row(f) for f in of_dim]
             if not of_dim:
                 if checked:
                     rows.append((label, "未触发本维度的禁止、限制或管控类条款", "—", CONFORMS))
                 else:
                     rows.append((label, "地方准入清单未能核对", a.message_zh, TO_CHECK))
+    elsewhere = [f for f in findings if _scope(f) == "zone"]
+    if elsewhere:
+        names: list[str] = []
+        for f in elsewhere:
+            names += [f"{z.name}（{z.code}）" for z in f.zones if z.kind != "admin_boundary"]
+        group_rows.append(len(rows))
+        rows.append((f"选址涉及的其他管控分区：{'、'.join(dict.fromkeys(names))}",) * 4)
+        rows += [row(f) for f in elsewhere]
     table = Table(
         ("管控维度", "管控要求（条款及依据）", "项目情况", "符合性"),
         tuple(rows),
