@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ..decide.tier import Decision
+from ..decide.outcome import Decision
 from ..errors import InputError, SetupError, did_you_mean
 from ..packs.vocabulary import Vocabulary
 from ..project.model import Project
