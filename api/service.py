@@ -185,6 +185,17 @@ class Service:
         decision = self.screener.screen(self.parse(text, media_type), on=dt.datetime.now(dt.UTC).date())
         return json.dumps(questions_to_dict(decision, self.screener.vocabulary), ensure_ascii=False, default=str)
 
+    def report(self, text: str, media_type: str, fmt: str) -> tuple[bytes, str]:
+        """The pre-screening opinion of a project (nothing stored): the document's bytes and the
+        project's name. The site map is drawn as `check --map` draws it."""
+        from screening.report.document import render_report, site_map_png
+
+        project = self.parse(text, media_type)
+        decision = self.screener.screen(project, on=dt.datetime.now(dt.UTC).date())
+        png = site_map_png(project, self.screener.zones, self.screener.buffer_m)
+        document = render_report(decision, self.screener.vocabulary, fmt, project=project, site_map=png)
+        return document, project.name
+
     def create(
         self, text: str, media_type: str, *, store: bool = True, gate: StoreGate | None = None
     ) -> ScreeningRecord:

@@ -94,6 +94,14 @@ def check(
             "--map", help="write a PNG map of the site and the zones it hits (one project: a file; several: a folder)"
         ),
     ] = None,
+    report_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="write the pre-screening opinion (预审意见) as out.pdf or out.docx; several projects: "
+            "a folder (PDFs) or a pattern like 'reports/*.docx' (* is the project file's name)",
+        ),
+    ] = None,
     date: Annotated[
         str | None,
         typer.Option("--date", help="screening date when a project gives no application_date (default: today)"),
@@ -121,6 +129,8 @@ def check(
             "input_no_projects", "no project files (*.yaml, *.yml, *.json) found", file=", ".join(map(str, paths))
         )
     batch = len(files) > 1 or any(p.is_dir() for p in paths)
+    if report_path is not None:
+        _report_target(report_path, files[0], batch)  # a wrong extension fails before any screening
     results: list[dict[str, Any]] = []
     worst = 0
     for f in files:
@@ -129,6 +139,8 @@ def check(
             decision = screener.screen(project, on=on)
             if map_path is not None:
                 _write_map(screener, project, f, map_path, batch)
+            if report_path is not None:
+                _write_report(screener, project, decision, _report_target(report_path, f, batch))
         except EnvscreenError as exc:
             worst = max(worst, exc.exit_code)
             results.append({"file": str(f), "error": exc.to_dict()})
@@ -281,6 +293,29 @@ def _write_map(screener: Screener, project: Any, file: Path, map_path: Path, bat
     out = map_path / f"{file.stem}.png" if batch else map_path
     out.parent.mkdir(parents=True, exist_ok=True)
     render_map(locate(project.site, zones, screener.buffer_m), zones, out, title=project.name)
+
+
+def _report_target(report_path: Path, file: Path, batch: bool) -> Path:
+    """The report file of one project: the path itself, or in a batch `folder/<stem>.pdf` or
+    the pattern with `*` replaced by the project file's name."""
+    from .report.document import report_format
+
+    if batch:
+        if "*" in report_path.name:
+            target = report_path.with_name(report_path.name.replace("*", file.stem))
+        else:
+            target = report_path / f"{file.stem}.pdf"
+    else:
+        target = report_path
+    report_format(target)
+    return target
+
+
+def _write_report(screener: Screener, project: Any, decision: Any, target: Path) -> None:
+    from .report.document import site_map_png, write_report
+
+    png = site_map_png(project, screener.zones, screener.buffer_m)
+    write_report(decision, screener.vocabulary, target, project=project, site_map=png)
 
 
 @app.command()
