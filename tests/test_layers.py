@@ -39,7 +39,7 @@ STAGES = (
     "decide",
     "report",
 )
-ON_TOP = {"screener", "cli", "__init__"}  # the pipeline and its adapters: may import every stage
+ON_TOP = {"screener", "cli", "__init__", "batch"}  # the pipeline, its adapters and batch runs: may import every stage
 TOOLS_ON_TOP = {"screening/packs/cases.py"}  # a pack's test cases run the whole screener
 API_MAY_IMPORT = {
     "screening": set(screening.__all__),

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..decide.tier import Decision
+from ..decide.outcome import Decision
 from ..errors import EnvscreenError, InputError
 
 # The output columns, in order (docs/batch.md). Lists are joined with "; " so every format
