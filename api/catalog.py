@@ -122,6 +122,7 @@ class Catalog:
                     "source": _str(getattr(info, "source", None)),
                     "feature_count": int(len(frame)),
                     "bbox": bounds if bounds and all(math.isfinite(v) for v in bounds) else None,
+                    "sensitive_areas": _distinct(frame, "sensitive_area"),
                 }
             )
         return {"region": _plain(region), "layers": out}
@@ -153,6 +154,13 @@ class Catalog:
             frame = frame.to_crs(4326)
             self._layer_frames[layer] = frame
         return self._layer_frames[layer]
+
+
+def _distinct(frame: Any, column: str) -> list[str]:
+    """The column's distinct non-empty values, sorted (the map legend names one colour for each)."""
+    if column not in frame.columns:
+        return []
+    return sorted({str(v) for v in frame[column].dropna() if str(v)})
 
 
 PUBLIC_COLUMNS = (

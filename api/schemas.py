@@ -233,6 +233,10 @@ class ZoneLayerPublic(BaseModel):
     source: str | None = None
     feature_count: int
     bbox: list[float] | None = Field(default=None, description="[minlon, minlat, maxlon, maxlat], WGS84")
+    sensitive_areas: list[str] = Field(
+        default_factory=list,
+        description="the sensitive-area kinds (vocabulary `sensitive_areas` terms) among the layer's features",
+    )
 
 
 class ZoneLayersPublic(BaseModel):

@@ -198,6 +198,9 @@ const I18N = {
       gte: "≥", gt: ">", lt: "<", lte: "≤", eq: "=", neq: "≠",
       within: "属于", contains: "包含", lacks: "不含", inside: "位于", outside: "不在",
     },
+    legend_units: "管控单元",
+    legend_sensitive: "环境敏感区",
+    screened_site: "预审的场址（来自项目）",
   },
   en: {
     app_title: "envscreen EIA access screening",
@@ -386,6 +389,9 @@ const I18N = {
       gte: "≥", gt: ">", lt: "<", lte: "≤", eq: "=", neq: "≠",
       within: "within", contains: "includes", lacks: "lacks", inside: "inside", outside: "outside",
     },
+    legend_units: "Control units",
+    legend_sensitive: "Sensitive areas",
+    screened_site: "the site screened (from the project)",
   },
 };
 
@@ -405,6 +411,13 @@ const KIND_STYLE = {
 const UNIT_CLASS_COLOUR = { priority: "#2e8b57", key: "#e6550d", general: "#6b8ed6" };
 const FALLBACK_STYLE = { color: "#555555", weight: 1, fillOpacity: 0.15 };
 const HIGHLIGHT_STYLE = { color: "#ffb000", weight: 4, opacity: 1, fillColor: "#ffd54f", fillOpacity: 0.2 };
+// One colour per sensitive-area kind (drinking-water source, nature reserve, farmland...), given
+// out in the order the kinds first appear in the served layers, so a legend can name each one.
+// Colour-blind-safe (Okabe-Ito) first, none of them a kind colour above; past the palette the
+// colours repeat with a dashed outline so two kinds never look the same.
+const SENSITIVE_PALETTE = ["#0072b2", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#d55e00", "#b8a200", "#1b4f72", "#6a3d9a", "#00868b"];
+// The site as the server read it (pasted YAML, any CRS), when it was not drawn on the map.
+const SCREENED_SITE_STYLE = { color: "#000000", weight: 3, dashArray: "6 3", fillColor: "#ffffff", fillOpacity: 0.3 };
 
 // ---------------------------------------------------------------------------------------
 // State
@@ -423,12 +436,14 @@ const state = {
   result: null, // last 201 body
   answers: {}, // question id -> answer, sent as the project's `answers` (docs/project-format.md)
   problem: null, // last problem+json (or a local one)
+  sensitiveColours: new Map(), // sensitive-area kind -> {color, dashArray}, see SENSITIVE_PALETTE
   lastRequest: null, // {body, headers} of the screening shown: the opinion download sends it again
 };
 
 let map;
 let siteLayer;
 let highlightLayer;
+let screenedSiteLayer;
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -725,6 +740,7 @@ function initMap() {
   L.control.scale({ metric: true, imperial: false }).addTo(map);
   map.setView([30.0, 120.0], 5);
   highlightLayer = L.featureGroup().addTo(map);
+  screenedSiteLayer = L.featureGroup().addTo(map);
   siteLayer = L.featureGroup().addTo(map);
   map.on("click", (ev) => addVertex(ev.latlng));
   map.on("moveend", scheduleZoneLoad);
@@ -736,12 +752,15 @@ function zoneStyle(feature) {
   const p = feature.properties || {};
   const base = { ...(KIND_STYLE[p.kind] || FALLBACK_STYLE) };
   if (p.kind === "control_unit" && UNIT_CLASS_COLOUR[p.unit_class]) base.color = UNIT_CLASS_COLOUR[p.unit_class];
+  if (p.kind === "sensitive_area" && state.sensitiveColours.has(p.sensitive_area)) Object.assign(base, state.sensitiveColours.get(p.sensitive_area));
   base.fillColor = base.color;
   return base;
 }
 
 function layerColour(layer) {
   if (layer.kind === "control_unit") return UNIT_CLASS_COLOUR.general;
+  const kinds = layer.sensitive_areas || [];
+  if (kinds.length === 1 && state.sensitiveColours.has(kinds[0])) return state.sensitiveColours.get(kinds[0]).color;
   return (KIND_STYLE[layer.kind] || FALLBACK_STYLE).color;
 }
 
@@ -765,12 +784,16 @@ async function loadLayers() {
   } finally {
     state.layersLoaded = true;
   }
+  state.sensitiveColours = sensitiveColours(state.layers);
   for (const layer of state.layers) {
     const group = L.geoJSON(null, {
       style: zoneStyle,
       // Points in a zone layer (rare) as small circles: no marker images needed.
       pointToLayer: (feature, latlng) => L.circleMarker(latlng, { radius: 5 }),
-      onEachFeature: (feature, lyr) => lyr.bindTooltip(() => featureTooltip(feature), { sticky: true }),
+      onEachFeature: (feature, lyr) => {
+        lyr.bindTooltip(() => featureTooltip(feature), { sticky: true });
+        lyr.on("add", () => keepOutOfTabOrder(lyr));
+      },
     });
     state.zoneGroups.set(layer.id, group);
     state.visible.add(layer.id);
@@ -808,7 +831,8 @@ function renderLayerList() {
     const box = h("input", { type: "checkbox", id: `layer-${layer.id}`, "data-layer": layer.id });
     box.checked = state.visible.has(layer.id);
     box.addEventListener("change", () => toggleLayer(layer.id, box.checked));
-    const meta = [label("kinds", layer.kind), layer.version, layer.count != null ? t("layer_count", { n: layer.count }) : null]
+    const count = layer.feature_count ?? layer.count;
+    const meta = [label("kinds", layer.kind), layer.version, count != null ? t("layer_count", { n: count }) : null]
       .filter(Boolean)
       .join(" · ");
     return h(
@@ -833,13 +857,15 @@ function renderLayerList() {
   parts.push(
     h(
       "p",
-      { class: "legend muted" },
+      { class: "legend muted", id: "legend-units" },
+      h("span", { class: "legend-title" }, t("legend_units")),
       Object.entries(UNIT_CLASS_COLOUR).map(([cls, colour]) =>
         h("span", { class: "legend-item" }, h("span", { class: "swatch", style: `--swatch: ${colour}`, "aria-hidden": "true" }), label("unit_classes", cls)),
       ),
     ),
   );
-  list.replaceChildren(...parts);
+  parts.push(sensitiveLegend());
+  list.replaceChildren(...parts.filter(Boolean));
 }
 
 function toggleLayer(id, on) {
@@ -1013,6 +1039,8 @@ async function submit(ev) {
   ev?.preventDefault();
   clearProblem();
   let request;
+  const drawn = siteLocation();
+  let drawnSent = Boolean(drawn); // false when the project's own location wins over the drawn one
   if (mode() === "yaml") {
     const text = $("#f-yaml").value;
     if (!text.trim()) {
@@ -1024,6 +1052,7 @@ async function submit(ev) {
       // Pasted JSON: appending YAML lines to it would break it, so merge and send JSON.
       const site = siteLocation();
       if (site && !("location" in json)) json.location = site;
+      else drawnSent = false;
       if (Object.keys(state.answers).length) json.answers = { ...state.answers, ...(json.answers || {}) };
       request = { body: JSON.stringify(json), headers: { "Content-Type": "application/json" } };
     } else {
@@ -1033,6 +1062,7 @@ async function submit(ev) {
         return;
       }
       request = { body, headers: { "Content-Type": "application/yaml" } };
+      if (/^location\s*:/m.test(text)) drawnSent = false;
     }
   } else {
     const project = projectFromForm();
@@ -1042,6 +1072,7 @@ async function submit(ev) {
     }
     request = { body: JSON.stringify(project), headers: { "Content-Type": "application/json" } };
   }
+  request.drawnSite = drawnSent;
   const button = $("#submit");
   button.disabled = true;
   $("#busy").textContent = t("busy");
@@ -1060,6 +1091,8 @@ async function submit(ev) {
     state.result = body;
     state.lastRequest = request;
     renderResult(body);
+    revealResult(body.decision);
+    showScreenedSite(body.decision, request.drawnSite);
     highlightHits(body.decision);
   } catch (err) {
     renderProblem({ title: t("err_network", { msg: err.message }) });
@@ -1499,8 +1532,84 @@ function renderResult(record) {
   const panel = $("#result");
   panel.hidden = false;
   panel.dataset.recordId = record.id || "";
-  // Questions first: the user's next step is to answer them.
-  if ((d.questions || []).length) $("#questions-heading")?.focus();
+}
+
+// ---------------------------------------------------------------------------------------
+// After a screening: focus and scroll to the result, the site on the map (issue 11.4)
+// ---------------------------------------------------------------------------------------
+/** Move keyboard focus (and so the screen reader and the view) to the result: its questions
+ * when it asks some (the user's next step), else its heading. */
+function revealResult(decision) {
+  const target = (decision?.questions || []).length ? $("#questions-heading") : $("#result-heading");
+  if (!target) return;
+  target.focus({ preventScroll: true });
+  target.scrollIntoView({ block: "start" });
+}
+
+/** Zoom the map to the site the server screened; draw it when it came from the project (pasted
+ * YAML or JSON, in any CRS: the decision carries it in WGS84) rather than from the map. */
+function showScreenedSite(decision, drawnSite) {
+  screenedSiteLayer.clearLayers();
+  const geometry = decision?.location?.site?.geometry;
+  if (!geometry) return;
+  const shape = L.geoJSON(geometry, {
+    style: () => SCREENED_SITE_STYLE,
+    pointToLayer: (feature, latlng) => L.circleMarker(latlng, { ...SCREENED_SITE_STYLE, radius: 9 }),
+    interactive: false,
+  });
+  if (!drawnSite) {
+    shape.addTo(screenedSiteLayer);
+    shape.eachLayer((l) => l.getElement?.()?.setAttribute("aria-label", t("screened_site")));
+  }
+  const bounds = shape.getBounds();
+  if (!bounds.isValid()) return;
+  // Not closer than a street view for a point; a large site is fitted whole.
+  map.fitBounds(bounds.pad(0.5), { maxZoom: 15, animate: false });
+  screenedSiteLayer.bringToFront();
+  siteLayer.bringToFront();
+  document.body.dataset.siteShown = String(Number(document.body.dataset.siteShown || 0) + 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Map keyboard use and sensitive-area colours (issue 11.4)
+// ---------------------------------------------------------------------------------------
+/** Take a zone shape out of the Tab order. Leaflet listens for focus on shapes with a tooltip,
+ * and Chromium makes an SVG element with focus listeners a tab stop: hundreds of shapes stood
+ * between the map and the result. The map itself stays a tab stop (arrow keys pan, +/- zoom). */
+function keepOutOfTabOrder(lyr) {
+  const el = lyr.getElement?.();
+  if (el) el.setAttribute("tabindex", "-1");
+}
+
+/** Sensitive-area kind -> style, in the order the kinds first appear in `layers`. */
+function sensitiveColours(layers) {
+  const kinds = [];
+  for (const layer of layers) for (const kind of layer.sensitive_areas || []) if (!kinds.includes(kind)) kinds.push(kind);
+  return new Map(
+    kinds.map((kind, i) => {
+      const style = { color: SENSITIVE_PALETTE[i % SENSITIVE_PALETTE.length] };
+      if (i >= SENSITIVE_PALETTE.length) style.dashArray = "5 3";
+      return [kind, style];
+    }),
+  );
+}
+
+/** The legend of sensitive-area colours, each named by the vocabulary, or null when there are none. */
+function sensitiveLegend() {
+  if (!state.sensitiveColours.size) return null;
+  return h(
+    "p",
+    { class: "legend muted", id: "legend-sensitive" },
+    h("span", { class: "legend-title" }, t("legend_sensitive")),
+    [...state.sensitiveColours].map(([kind, style]) =>
+      h(
+        "span",
+        { class: "legend-item", "data-kind": kind },
+        h("span", { class: `swatch${style.dashArray ? " dashed" : ""}`, style: `--swatch: ${style.color}`, "aria-hidden": "true" }),
+        termLabel("sensitive_areas", kind),
+      ),
+    ),
+  );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -592,3 +592,148 @@ def test_download_buttons_give_the_opinion_of_the_screened_project(page: Any, tm
         group.get_by_role("button", name="Word").click()
     assert info.value.suggested_filename.endswith(".docx")
     assert page.locator("#errors").is_hidden()
+
+
+# ------------------------------------------------------------------------------------------
+# After 预审: focus, scroll, the site on the map; map keyboard use; colours; print (issue 11.4).
+
+SITED_YAML = (Path(__file__).resolve().parents[2] / "examples" / "site-hospital-in-reform-area.yaml").read_text(
+    encoding="utf-8"
+)
+SITED_PLOT_CENTRE = (119.9598, 29.28055)  # the polygon in that file
+
+
+def submit_pasted(page: Any, text: str) -> dict[str, Any]:
+    page.get_by_label("粘贴或上传 YAML").check()
+    page.get_by_label("项目 YAML").fill(text)
+    return submit_and_read(page)
+
+
+def in_viewport(page: Any, selector: str) -> bool:
+    """The element is shown and its top edge is on screen (not above, not below the fold)."""
+    return bool(
+        page.evaluate(
+            """s => { const r = document.querySelector(s).getBoundingClientRect();
+                     return r.height > 0 && r.top >= 0 && r.top < innerHeight; }""",
+            selector,
+        )
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+def test_after_submit_the_result_has_focus_and_the_map_shows_the_yaml_site(
+    page: Any, zone_layers: list[dict[str, Any]], tmp_path: Path, width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    wait_for_zones(page, zone_layers)
+    record = submit_pasted(page, SITED_YAML)
+    assert record["decision"]["location"]["site"]["geometry"]["type"] == "Polygon"
+    # Focus moved to the result (a screen reader reads it next; Tab continues from there), on screen.
+    assert page.evaluate("document.activeElement.id") == "result-heading"
+    assert in_viewport(page, "#result-heading")
+    # The map zoomed to the site, and the site from the YAML (nothing was drawn) is drawn.
+    page.wait_for_selector("body[data-site-shown]")
+    zoom, contains = page.evaluate(
+        """([lon, lat]) => [window.envscreenMap.getZoom(), window.envscreenMap.getBounds().contains([lat, lon])]""",
+        list(SITED_PLOT_CENTRE),
+    )
+    assert contains and zoom >= 14, zoom  # the county fits at about zoom 10
+    assert page.locator("#map path[aria-label='预审的场址（来自项目）']").count() == 1
+    page.screenshot(path=str(tmp_path / "after-submit-viewport.png"))  # what the user sees now
+    screenshots(page, tmp_path, f"after-submit-{width}")
+
+
+def test_a_drawn_site_is_not_drawn_twice_and_questions_get_focus(page: Any) -> None:
+    coord = page.get_by_label("或输入经纬度（WGS84，经度, 纬度）")
+    coord.fill("119.885894, 29.411419")
+    coord.press("Enter")
+    submit_pasted(page, "name: 某养殖场\nconstruction: new\nindustry_codes: ['0313']\n")
+    page.wait_for_selector("body[data-site-shown]")
+    assert page.locator("#map path[aria-label='预审的场址（来自项目）']").count() == 0
+    # A result with questions puts focus on them: answering is the next step.
+    assert page.evaluate("document.activeElement.id") == "questions-heading"
+    assert in_viewport(page, "#questions-heading")
+    # A language switch re-renders the result without taking focus away from the switch.
+    page.get_by_role("button", name="Switch to English").click()
+    assert page.evaluate("document.activeElement.id") == "lang-switch"
+
+
+def tab_presses_to_leave(page: Any, container: str, limit: int = 600) -> int:
+    """Focus `container`, then press Tab until focus is outside it; return the presses needed."""
+    page.focus(container)
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if not page.evaluate("s => document.querySelector(s).contains(document.activeElement)", container):
+            return presses
+    return limit
+
+
+def test_zone_shapes_are_not_tab_stops_and_the_map_keeps_its_keys(page: Any, zone_layers: list[dict[str, Any]]) -> None:
+    if not zone_layers:
+        pytest.skip("the app serves no zone layers")
+    wait_for_zones(page, zone_layers)
+    shapes = page.locator("#map .leaflet-overlay-pane path").count()
+    assert shapes > 100  # the whole county is in view: every shape would be a tab stop
+    # From the map: zoom in, zoom out, the Leaflet attribution link, then out (was 488 presses).
+    presses = tab_presses_to_leave(page, "#map")
+    assert presses <= 4, presses
+    # The map itself is still a tab stop, with Leaflet's keys: arrows pan, minus zooms out.
+    page.focus("#map")
+    before = page.evaluate("[window.envscreenMap.getCenter().lng, window.envscreenMap.getZoom()]")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("lng => window.envscreenMap.getCenter().lng > lng", arg=before[0])
+    page.keyboard.press("Minus")
+    page.wait_for_function("z => window.envscreenMap.getZoom() < z", arg=before[1])
+
+
+def test_one_colour_per_sensitive_area_kind_with_a_legend(page: Any, zone_layers: list[dict[str, Any]]) -> None:
+    kinds = [k for layer in zone_layers for k in layer.get("sensitive_areas", [])]
+    if not kinds:
+        pytest.skip("the app serves no sensitive-area layer")
+    wait_for_zones(page, zone_layers)
+    legend = page.locator("#legend-sensitive .legend-item")
+    assert legend.all_inner_texts()[: len(set(kinds))] == legend.all_inner_texts()
+    shown = {
+        item.get_attribute("data-kind"): item.locator(".swatch").evaluate("e => getComputedStyle(e).backgroundColor")
+        for item in legend.all()
+    }
+    assert set(shown) == set(kinds)
+    assert len(set(shown.values())) == len(shown)  # no two kinds share a colour
+    if "drinking_water_source_protection_area" in shown:
+        assert "饮用水水源保护区" in page.locator("#legend-sensitive").inner_text()  # the vocabulary's name
+    # The shapes on the map carry their kind's legend colour, one colour per kind.
+    drawn = page.evaluate(
+        """() => { const out = {}; window.envscreenMap.eachLayer((l) => {
+              const k = l.feature?.properties?.sensitive_area; if (!k || !l.options?.color) return;
+              (out[k] ||= new Set()).add(l.options.color); });
+            return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v]])); }"""
+    )
+    assert drawn, "no sensitive-area shape in view"
+
+    def rgb(hex_colour: str) -> str:
+        r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+        return f"rgb({r}, {g}, {b})"
+
+    for kind, colours in drawn.items():
+        assert len(colours) == 1 and rgb(colours[0]) == shown[kind], (kind, colours, shown[kind])
+
+
+def test_print_gives_the_result_not_the_form(page: Any, tmp_path: Path) -> None:
+    page.emulate_media(media="print")
+    assert page.locator("#project-form").is_visible()  # nothing screened yet: the page prints as it is
+    page.emulate_media(media="screen")
+    record = submit_pasted(page, SITED_YAML)
+    page.emulate_media(media="print")
+    assert page.locator("#result-body").is_visible()
+    for hidden in ("#project-form", "#map", ".report-download", "#lang-switch"):
+        assert page.locator(hidden).is_hidden(), hidden
+    # On paper (Chromium's own PDF printing): the tier and the findings, no form labels.
+    pdf = tmp_path / "printed.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=False).stdout
+    if not text:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    assert "预审结果" in text and record["decision"]["findings"][0]["rule_id"] in text.replace("\n", "")
+    assert "项目名称" not in text and "绘制场址" not in text and "下载预审意见" not in text
