@@ -26,7 +26,7 @@ from . import problems
 from .catalog import Catalog
 from .problems import ProblemError
 from .records import Records, make_engine
-from .routes import codes, health, questions, report, rule_packs, screenings, vocabulary, zones
+from .routes import codes, docs, health, questions, report, rule_packs, screenings, vocabulary, zones
 from .service import ENVSCREEN_VERSION, Service
 from .settings import Settings
 
@@ -153,9 +153,13 @@ def create_app(settings: Settings | None = None, *, screener: Screener | None = 
         description=DESCRIPTION,
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
         lifespan=lifespan,
+        # /docs is served from vendored files (routes/docs.py); ReDoc would load its script and
+        # fonts from CDNs, so it is not offered.
+        docs_url=None,
+        redoc_url=None,
     )
     problems.install(app)
-    for module in (screenings, questions, report, rule_packs, zones, vocabulary, codes, health):
+    for module in (screenings, questions, report, rule_packs, zones, vocabulary, codes, health, docs):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     _document_problems(app)

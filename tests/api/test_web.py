@@ -737,3 +737,41 @@ def test_print_gives_the_result_not_the_form(page: Any, tmp_path: Path) -> None:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     assert "预审结果" in text and record["decision"]["findings"][0]["rule_id"] in text.replace("\n", "")
     assert "项目名称" not in text and "绘制场址" not in text and "下载预审意见" not in text
+
+
+# ------------------------------------------------------------------------------------------
+# /docs offline (issue 11.5): Swagger UI from the app's own files.
+
+
+def test_docs_render_offline(browser: Any, base_url: str) -> None:
+    """Every request to a host other than the server's is refused and recorded: none may be made."""
+    from urllib.parse import urlsplit
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    own = urlsplit(base_url).netloc
+    elsewhere: list[str] = []
+
+    def only_own_host(route: Any) -> None:
+        url = route.request.url
+        if urlsplit(url).netloc == own or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            elsewhere.append(url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", only_own_host)
+    try:
+        pg = context.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.goto(f"{base_url}/docs")
+        # Swagger UI rendered the spec: the title, and an operation of ours.
+        pg.wait_for_selector(".swagger-ui .info .title")
+        assert "envscreen" in pg.locator(".swagger-ui .info .title").inner_text()
+        pg.wait_for_selector("#operations-screenings-create_screening_v1_screenings_post, .opblock")
+        assert "/v1/screenings" in pg.locator(".swagger-ui").inner_text()
+        assert not pg.locator(".swagger-ui .errors-wrapper").is_visible()
+        assert elsewhere == [] and errors == [], (elsewhere, errors)
+    finally:
+        context.close()
