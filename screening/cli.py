@@ -19,6 +19,7 @@ from .report.render import decision_to_dict, render_json, render_markdown, rende
 from .screener import Screener
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="envscreen: EIA access screening (环评准入预审).")
+COMPLETE_VAR = "_ENVSCREEN_COMPLETE"  # click's name for `envscreen`; the completion scripts set it
 rules_app = typer.Typer(no_args_is_help=True, help="Test and inspect rule packs.")
 app.add_typer(rules_app, name="rules")
 
@@ -55,6 +56,49 @@ ZonesOpt = Annotated[
         help="zones directory with layers.yaml, or a postgresql:// URL (default: the bundled sample region)",
     ),
 ]
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("envscreen")
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "0+unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"envscreen {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="print the version and exit"),
+    ] = False,
+) -> None:
+    """envscreen: EIA access screening (环评准入预审)."""
+
+
+class Shell(StrEnum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+
+
+@app.command()
+def completion(shell: Annotated[Shell, typer.Argument(help="the shell to complete in")]) -> None:
+    """Print the tab-completion script for a shell: commands, options, choices and file names.
+
+    bash: `eval "$(envscreen completion bash)"` in ~/.bashrc; zsh: the same in ~/.zshrc;
+    fish: `envscreen completion fish > ~/.config/fish/completions/envscreen.fish`."""
+    from typer.completion import get_completion_script
+
+    typer.echo(get_completion_script(prog_name="envscreen", complete_var=COMPLETE_VAR, shell=shell.value))
 
 
 def _screener(rules: Path | None, zones: str | None = None, no_bundled: bool = False) -> Screener:
@@ -615,6 +659,9 @@ def zones_import(
 
 def main() -> None:
     """Console entry point: user mistakes exit 2 with a message, failures exit 1, never a traceback."""
+    from typer.completion import completion_init
+
+    completion_init()  # typer's completion protocol, which the scripts of `envscreen completion` speak
     try:
         # standalone_mode=False returns (not raises) the exit code of a command's typer.Exit
         code = app(standalone_mode=False)
