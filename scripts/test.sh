@@ -2,7 +2,7 @@
 # Set up, then run the whole test suite: lint, every rule's cases, unit, golden and property tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 .venv/bin/ruff check screening api tests scripts
 .venv/bin/mypy
 # A throwaway PostgreSQL with PostGIS on loopback for the record and zone-source tests

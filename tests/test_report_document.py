@@ -34,7 +34,7 @@ WORKSHOP = EXAMPLES / "site-workshop-near-homes.yaml"  # conditional, homes near
 RETAIL = EXAMPLES / "retail-shop.yaml"  # no site
 ROAD = EXAMPLES / "site-road-through-red-line.yaml"  # a line across control units and a red line
 POPPLER = all(shutil.which(t) for t in ("pdftoppm", "pdftotext", "pdffonts", "pdfimages"))
-needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils missing (scripts/apt-packages.txt)")
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils missing (scripts/apt-packages-test.txt)")
 
 
 class Screened:

@@ -46,9 +46,7 @@ def browser() -> Iterator[Any]:
     if importlib.util.find_spec("playwright") is None:
         _unavailable("the Python package 'playwright' is not installed (pip install -e '.[test]')")
     if not CHROMIUM.exists():
-        _unavailable(
-            f"{CHROMIUM} is missing: apt-get install -y chromium fonts-wqy-microhei (scripts/apt-packages.txt)"
-        )
+        _unavailable(f"{CHROMIUM} is missing: bash scripts/setup.sh --test installs it (scripts/apt-packages-test.txt)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
