@@ -413,9 +413,9 @@ const FALLBACK_STYLE = { color: "#555555", weight: 1, fillOpacity: 0.15 };
 const HIGHLIGHT_STYLE = { color: "#ffb000", weight: 4, opacity: 1, fillColor: "#ffd54f", fillOpacity: 0.2 };
 // One colour per sensitive-area kind (drinking-water source, nature reserve, farmland...), given
 // out in the order the kinds first appear in the served layers, so a legend can name each one.
-// Colour-blind-safe (Okabe-Ito) first, none of them a kind colour above; past the palette the
-// colours repeat with a dashed outline so two kinds never look the same.
-const SENSITIVE_PALETTE = ["#0072b2", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#d55e00", "#b8a200", "#1b4f72", "#6a3d9a", "#00868b"];
+// Okabe-Ito and Tol colours, told apart by colour-blind readers and unlike the kind and unit
+// colours above; past the palette they repeat with a dashed outline, so no two kinds look alike.
+const SENSITIVE_PALETTE = ["#0072b2", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#882255", "#332288", "#f0e442"];
 // The site as the server read it (pasted YAML, any CRS), when it was not drawn on the map.
 const SCREENED_SITE_STYLE = { color: "#000000", weight: 3, dashArray: "6 3", fillColor: "#ffffff", fillOpacity: 0.3 };
 
