@@ -33,6 +33,7 @@ _HEADER = {
     "lat": {"纬度", "lat", "latitude", "b"},
     "lon": {"经度", "lon", "lng", "long", "longitude", "l"},
 }
+_LABEL = re.compile(r"^[A-Za-z\u4e00-\u9fff]{0,3}\d+[A-Za-z]?$")  # J1, 12, 界址点3, K7a
 _LOOKUP = {word: col for col, words in _HEADER.items() for word in words}
 
 
@@ -143,8 +144,10 @@ def parse_table(text: str, *, geographic: bool = False) -> list[list[TablePoint]
             header = _header(tokens) if cols is None else None
             if header is not None:
                 cols = header
-            elif any(v is not None for v in numbers) and cols is not None and len(tokens) >= 2:
-                raise _bad_row(tokens, numbers, cols, number)
+            elif cols is not None and len(tokens) >= max(cols.values()) + 1 and (
+                any(v is not None for v in numbers) or ("label" in cols and _LABEL.match(tokens[cols["label"]]))
+            ):
+                raise _bad_row(tokens, numbers, cols, number)  # a coordinate row with a typo, not a title
             else:
                 end_ring()  # a title or a parcel name such as 地块2
             continue

@@ -293,7 +293,7 @@ def read_zone(gk: GaussKruger, easting: float, northing: float) -> GaussKruger:
                 f"{_EPSG_FIRST[(width, False)] + len(ZONES[width]) - 1}",
                 "zone",
             )
-        return gk
+        return GaussKruger(width, gk.zone, False if gk.prefixed is None else gk.prefixed, gk.declared)
     if prefix not in ZONES[width]:
         other = 6 if width == 3 else 3
         if prefix in ZONES[other]:
@@ -328,11 +328,18 @@ def read_zone(gk: GaussKruger, easting: float, northing: float) -> GaussKruger:
 def to_wgs84(gk: GaussKruger, easting: float, northing: float) -> tuple[float, float]:
     """Return (lon, lat) of one position of a zone (read_zone first when the zone is not fixed);
     raise CoordinateProblem when it cannot be a Chinese position of that zone."""
+    at = f"{_m(easting)}, {_m(northing)}"
+    if not NORTHING_M[0] <= northing <= NORTHING_M[1]:
+        raise CoordinateProblem(
+            "site_outside_china",
+            f"[{at}]: a northing of {_m(northing)} m is outside China (about {NORTHING_M[0] / 1000:,.0f} to "
+            f"{NORTHING_M[1] / 1000:,.0f} km from the equator)",
+            "projected positions are [easting, northing] in metres; check the northing's digits",
+        )
     gk = read_zone(gk, easting, northing)
     assert gk.zone is not None
     _, rest = split_easting(gk, easting)
     lon, lat = _transformer(epsg_code(gk.width, gk.zone, False)).transform(rest, northing)
-    at = f"{_m(easting)}, {_m(northing)}"
     cm = central_meridian(gk.width, gk.zone)
     if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lon - cm) > gk.width / 2 + ZONE_MARGIN_DEG:
         off = f"{abs(lon - cm):.1f}° from" if math.isfinite(lon) else "nowhere near"
