@@ -144,8 +144,10 @@ def parse_table(text: str, *, geographic: bool = False) -> list[list[TablePoint]
             header = _header(tokens) if cols is None else None
             if header is not None:
                 cols = header
-            elif cols is not None and len(tokens) >= max(cols.values()) + 1 and (
-                any(v is not None for v in numbers) or ("label" in cols and _LABEL.match(tokens[cols["label"]]))
+            elif (
+                cols is not None
+                and len(tokens) >= max(cols.values()) + 1
+                and (any(v is not None for v in numbers) or ("label" in cols and _LABEL.match(tokens[cols["label"]])))
             ):
                 raise _bad_row(tokens, numbers, cols, number)  # a coordinate row with a typo, not a title
             else:
