@@ -108,8 +108,8 @@ def site_from_file(
     """Return the Site of a file's bytes (an upload): DXF, KML/KMZ, zipped Shapefile, GeoJSON or a
     界址点 table (.txt/.csv), by `name`'s extension. Errors name the fields crs, zone, file.
 
-    >>> site_from_file("a.txt", "J1 3300000 40493120\nJ2 3300000 40493220\nJ3 3300100 40493220\n".encode(),
-    ...                crs="cgcs2000-gk3").crs
+    >>> rows = ["J1 3300000 40493120", "J2 3300000 40493220", "J3 3300100 40493220"]
+    >>> site_from_file("a.txt", chr(10).join(rows).encode(), crs="cgcs2000-gk3").crs
     'EPSG:4528'
     """
     value = {"file": name, "crs": crs, "zone": zone, "central_meridian": central_meridian, "layer": layer}
@@ -309,7 +309,7 @@ class _Parser:
     ) -> ProjectError:
         field = ".".join(str(p) for p in here) or None
         if shown is not None:  # a table file: its own name and line
-            return ProjectError(code, f"{shown}: {message}", file=shown, line=line, field=field, hint=hint)
+            return ProjectError(code, message, file=shown, line=line, field=field, hint=hint)
         if line is not None and "table line" not in message:
             message = f"table line {line}: {message}"
         error = self.fail(here, code, message, hint)
@@ -338,8 +338,7 @@ class _Parser:
             source = read_site_file(shown, data, layer=layer, geographic=geographic)
         except SiteFileProblem as p:
             field = ".".join(str(x) for x in (*self.root, *rel))
-            message = f"{shown}: {p.message}"
-            raise ProjectError(p.code, message, file=shown, line=p.line, field=field, hint=p.hint) from None
+            raise ProjectError(p.code, p.message, file=shown, line=p.line, field=field, hint=p.hint) from None
         self.file_crs(source, shown, value)
         if source.table is not None:
             return self.table_rings(source.table, rel, shown), source.warnings
@@ -349,8 +348,8 @@ class _Parser:
 
         def fail(path: Path, code: str, message: str, hint: str | None = None) -> ProjectError:
             tail = ".".join(str(p) for p in path[len(here) :])
-            where = f"{shown} at {tail}" if tail else shown
-            return ProjectError(code, f"{where}: {message}", file=shown, field=".".join(map(str, path)), hint=hint)
+            message = f"at {tail}: {message}" if tail else message
+            return ProjectError(code, message, file=shown, field=".".join(map(str, path)), hint=hint)
 
         self.fail = fail
         try:
