@@ -10,8 +10,8 @@ import math
 from functools import cached_property
 from typing import Any
 
-from screening.decision import citation  # the one citation format a Finding also carries
-from screening.rulepack import RuleSet
+from screening.decide.tier import citation  # the one citation format a Finding also carries
+from screening.packs.ruleset import RuleSet
 
 
 class Catalog:

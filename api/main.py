@@ -112,8 +112,8 @@ def build_service(settings: Settings, screener: Screener | None = None) -> Servi
     try:
         zone_set = screener.zones  # loads the bundled layers now rather than on the first site
     except ImportError:
-        # screening.zonelayers not present in this checkout yet: serve without zone layers.
-        log.warning("zone layers unavailable: screening.zonelayers cannot be imported")
+        # screening.zones.layers not present in this checkout yet: serve without zone layers.
+        log.warning("zone layers unavailable: screening.zones.layers cannot be imported")
         zone_set = None
     records = Records(make_engine(settings.database_url))
     records.create_tables()

@@ -18,8 +18,8 @@ from importlib.metadata import version as package_version
 from typing import Any
 
 from screening import EnvscreenError, InputError, Project, Screener, parse_project, project_from_data
-from screening.json_source import first_problem, parse_json
-from screening.report import decision_to_dict
+from screening.report.render import decision_to_dict
+from screening.sources.json_doc import first_problem, parse_json
 
 from .problems import ProblemError
 from .records import Records, ScreeningRecord, new_id
@@ -137,7 +137,7 @@ class Service:
 
     screener: Screener
     records: Records
-    zones: Any = None  # a screening.zonelayers.ZoneSet, or None when no layers are loaded
+    zones: Any = None  # a screening.zones.layers.ZoneSet, or None when no layers are loaded
     rule_pack_versions: list[dict[str, Any]] = field(default_factory=list)
     zone_layer_versions: dict[str, str] = field(default_factory=dict)
 
@@ -177,7 +177,7 @@ class Service:
 
     def questions(self, text: str, media_type: str) -> str:
         """The questions for a project (nothing stored), as JSON text."""
-        from screening.report import questions_to_dict
+        from screening.report.render import questions_to_dict
 
         decision = self.screener.screen(self.parse(text, media_type), on=dt.datetime.now(dt.UTC).date())
         return json.dumps(questions_to_dict(decision, self.screener.vocabulary), ensure_ascii=False, default=str)

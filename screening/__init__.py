@@ -5,10 +5,10 @@
 >>> s.screen(parse_project(text, s.vocabulary)).tier  # doctest: +SKIP
 """
 
-from .decision import Decision
+from .decide.tier import Decision
 from .errors import EngineError, EnvscreenError, InputError, ProjectError, RuleError, ZoneError
-from .project import Project, load_project, parse_project, project_from_data
-from .rulepack import RuleSet, load_rules
+from .packs.ruleset import RuleSet, load_rules
+from .project.model import Project, load_project, parse_project, project_from_data
 from .screener import Screener
 
 __all__ = [

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from .errors import EnvscreenError, InputError
-from .project import load_project
-from .report import decision_to_dict, render_json, render_markdown, render_text
+from .project.model import load_project
+from .report.render import decision_to_dict, render_json, render_markdown, render_text
 from .screener import Screener
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="envscreen: EIA access screening (环评准入预审).")
@@ -182,10 +182,10 @@ def check(
 def _ask(screener: Screener, file: Path, on: dt.date, lang: Lang) -> None:
     """Ask the most decisive open question, re-screen, repeat until the tier is determined or
     the user quits (q); then write the answers into the file."""
-    from .answerfile import write_answers
-    from .project import project_from_doc
-    from .report import question_lines
-    from .yaml_source import YamlDoc, read_yaml_file
+    from .project.answers import write_answers
+    from .project.model import project_from_doc
+    from .report.render import question_lines
+    from .sources.yaml_doc import YamlDoc, read_yaml_file
 
     zh = lang is Lang.zh
     doc = read_yaml_file(file)
@@ -221,7 +221,7 @@ def _ask(screener: Screener, file: Path, on: dt.date, lang: Lang) -> None:
 
 def _prompt(q: Any, zh: bool, vocab: Any, lang: str) -> dict[str, Any] | str | None:
     """One answer: {question id: value}; "skip" to leave it open; None to quit."""
-    from .report import _term_label
+    from .report.render import _term_label
 
     hint = " (y/n, s=跳过, q=结束)" if zh else " (y/n, s=skip, q=quit)"
     while True:
@@ -275,7 +275,7 @@ def questions(
 ) -> None:
     """List the questions whose answers decide the project's tier (most decisive first), the
     assumptions the current result rests on, and given facts that nothing reads."""
-    from .report import questions_to_dict, render_questions
+    from .report.render import questions_to_dict, render_questions
 
     screener = _screener(rules, zones)
     decision = screener.screen(load_project(path, screener.vocabulary), on=_date(date))
@@ -295,8 +295,8 @@ def _write_map(screener: Screener, project: Any, file: Path, map_path: Path, bat
             file=str(file),
             hint="add location: to the project",
         )
-    from .locate import locate
-    from .mapping import render_map
+    from .report.site_map import render_map
+    from .zones.locate import locate
 
     zones = screener.zones
     if zones is None:
@@ -313,8 +313,8 @@ def vocabulary(
     no_bundled_rules: NoBundledOpt = False,
 ) -> None:
     """List every term a project file may use, with its meaning and unit."""
-    from .rulepack import load_rules
-    from .vocabulary_doc import render_vocabulary
+    from .packs.ruleset import load_rules
+    from .packs.vocabulary_doc import render_vocabulary
 
     vocab = load_rules(rules, bundled=not no_bundled_rules).vocabulary
     typer.echo(render_vocabulary(vocab, fmt.value), nl=False)
@@ -330,7 +330,7 @@ def codes(
     """Find a GB/T 4754-2017 industry code by words (家具, 汽车 零部件) or list a code's children (21).
 
     Each code is shown with the directory items it falls into. Exit 1 when nothing matches."""
-    from .rulepack import load_rules
+    from .packs.ruleset import load_rules
 
     matches = load_rules(rules).find_codes(" ".join(query), limit)
     if fmt is Format.json:
@@ -367,8 +367,8 @@ def rules_test(
     no_bundled_rules: NoBundledOpt = False,
 ) -> None:
     """Run the test cases beside each rule; fail on a wrong answer or an uncovered column."""
-    from .casesuite import run_suite
-    from .rulepack import load_rules
+    from .packs.cases import run_suite
+    from .packs.ruleset import load_rules
 
     selected = _item_set(items)
     report = run_suite(Screener(load_rules(rules, selected, bundled=not no_bundled_rules)), selected)
@@ -389,7 +389,7 @@ def rules_test(
 @rules_app.command("stats")
 def rules_stats(rules: RulesOpt = None, no_bundled_rules: NoBundledOpt = False) -> None:
     """Count items, clauses, clauses with a manual check, and compiled rulesets."""
-    from .conditions import Manual, leaves
+    from .packs.conditions import Manual, leaves
 
     screener = _screener(rules, None, no_bundled_rules)
     for pack in screener.rules.packs:
@@ -475,7 +475,7 @@ def zones_import(
 ) -> None:
     """Write every layer of a zones directory, and its manifest, into PostGIS tables;
     then `--zones postgresql://...` reads them from there."""
-    from .zonesource_postgis import import_zones
+    from .zones.postgis import import_zones
 
     counts = import_zones(zones_dir, url)
     for layer, n in counts.items():

@@ -12,16 +12,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .admissibility import adjust_tier, assess, candidates, describe_location, jurisdiction_gaps, packs_in_force
-from .conditions import PREFIX, Cmp, leaves, zone_selector
-from .decision import Decision, decide
-from .engine import Engine
+from .decide.admissibility import adjust_tier, assess, candidates, describe_location, jurisdiction_gaps, packs_in_force
+from .decide.tier import Decision, decide
+from .engine.durable import Engine
+from .engine.local_lists import ListEngine
 from .errors import RuleError
-from .facts import Facts, LayerKinds
-from .listpack import Entry, LocalPack
-from .listrules import ListEngine
-from .project import Project
-from .rulepack import RulePack, RuleSet, load_rules
+from .facts.derive import Facts, LayerKinds
+from .packs.conditions import PREFIX, Cmp, leaves, zone_selector
+from .packs.local import Entry, LocalPack
+from .packs.ruleset import RulePack, RuleSet, load_rules
+from .project.model import Project
 
 NEARBY_M = 500.0  # zones this close are listed as "nearby" even when no rule asks that far
 
@@ -87,7 +87,7 @@ class Screener:
         return self._zones
 
     def _load_zones(self) -> None:
-        from .zonelayers import ZoneSet, load_zones
+        from .zones.layers import ZoneSet, load_zones
 
         with self._zones_lock:
             if self._zones is not None:
@@ -118,7 +118,7 @@ class Screener:
         sited = [(i, p.site) for i, p in enumerate(projects) if p.site is not None]
         zones = self.zones if sited and self._zones_arg is not False else None
         if sited and zones is not None:
-            from .locate import locate_many
+            from .zones.locate import locate_many
 
             located = dict(
                 zip((i for i, _ in sited), locate_many([s for _, s in sited], zones, self.buffer_m), strict=True)

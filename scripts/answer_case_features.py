@@ -8,10 +8,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from screening.casesuite import _EXPECT_KEYS, Case, ListCase, _read_cases, load_list_cases, run_case, run_list_case
-from screening.project import project_from_doc
+from screening.packs.cases import _EXPECT_KEYS, Case, ListCase, _read_cases, load_list_cases, run_case, run_list_case
+from screening.project.model import project_from_doc
 from screening.screener import Screener
-from screening.yaml_source import YamlDoc
+from screening.sources.yaml_doc import YamlDoc
 
 
 def main() -> None:

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ON = __import__("datetime").date(2025, 9, 1)  # the sample county's packs are in force
 sys.path.insert(0, str(ROOT))
 
-from screening.conditions import Cmp, leaves  # noqa: E402
-from screening.project import Project, project_from_data  # noqa: E402
+from screening.packs.conditions import Cmp, leaves  # noqa: E402
+from screening.project.model import Project, project_from_data  # noqa: E402
 from screening.screener import Screener  # noqa: E402
 
 
@@ -70,7 +70,7 @@ def with_sites(screener: Screener, projects: list[Project], seed: int = 11) -> l
 
     from shapely.geometry import Point
 
-    from screening.site import Site
+    from screening.project.site import Site
 
     rng = random.Random(seed)
     zones = screener.zones
@@ -101,7 +101,7 @@ def screenings_per_second(screener: Screener, projects: list[Project], seconds: 
 
 
 def raw_durable_events_per_second(seconds: float) -> float:
-    from screening import engine as eng
+    from screening.engine import durable as eng
 
     name = f"bench_raw_{time.monotonic_ns()}"
     host = eng._get_host()

@@ -32,8 +32,8 @@ from shapely.geometry import box
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from screening.locate import locate_many, locate_table  # noqa: E402
-from screening.site import Site  # noqa: E402
+from screening.project.site import Site  # noqa: E402
+from screening.zones.locate import locate_many, locate_table  # noqa: E402
 
 WORK_CRS = "EPSG:4549"  # CGCS2000 / 3-degree Gauss-Kruger CM 120E, as the sample county
 CENTRE = (120.15, 29.4)

@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from screening.admissibility import adjust_tier, assess, candidates, packs_in_force
-from screening.facts import Facts
-from screening.listrules import ListEngine
-from screening.project import project_from_data
-from screening.rulepack import load_rules
+from screening.decide.admissibility import adjust_tier, assess, candidates, packs_in_force
+from screening.engine.local_lists import ListEngine
+from screening.facts.derive import Facts
+from screening.packs.ruleset import load_rules
+from screening.project.model import project_from_data
 
 from .conftest import QUIET_QUANTITIES
 from .test_listrules import HITS, LAYERS, Loc

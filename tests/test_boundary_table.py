@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screening import ProjectError, load_rules, parse_project
-from screening.boundary_table import TableProblem, parse_table
-from screening.coordinates import from_wgs84
-from screening.site import parse_site
+from screening.project.boundary_table import TableProblem, parse_table
+from screening.project.coordinates import from_wgs84
+from screening.project.site import parse_site
 
 from .conftest import MINI_RULES
 

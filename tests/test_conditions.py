@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from screening.conditions import All, AnyOf, Cmp, Manual, Not, evaluate, nnf, to_durable
+from screening.packs.conditions import All, AnyOf, Cmp, Manual, Not, evaluate, nnf, to_durable
 
 BEDS_500 = Cmp("q_beds", "gte", 500.0, "quantities", "beds")
 EP = Cmp("p_electroplating", "eq", True, "processes", "electroplating")

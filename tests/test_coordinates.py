@@ -11,8 +11,8 @@ from pyproj import Geod
 from shapely.geometry import Point
 
 from screening import ProjectError, load_rules, parse_project
-from screening.coordinates import epsg_code, from_wgs84, resolve_crs
-from screening.site import parse_site
+from screening.project.coordinates import epsg_code, from_wgs84, resolve_crs
+from screening.project.site import parse_site
 
 from .conftest import MINI_RULES
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from screening.decision import Decision
-from screening.project import project_from_data
+from screening.decide.tier import Decision
+from screening.project.model import project_from_data
 from screening.screener import Screener
 
 

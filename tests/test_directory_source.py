@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from screening.conditions import INDUSTRIAL_BUILDING_KEY, leaves
-from screening.rulepack import COLUMNS, load_rules
+from screening.packs.conditions import INDUSTRIAL_BUILDING_KEY, leaves
+from screening.packs.ruleset import COLUMNS, load_rules
 
 from .conftest import ROOT
 

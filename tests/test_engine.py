@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from screening import engine as eng
+from screening.engine import durable as eng
 from screening.errors import EngineError
-from screening.facts import Facts
-from screening.project import project_from_data
-from screening.rulepack import load_rules
+from screening.facts.derive import Facts
+from screening.packs.ruleset import load_rules
+from screening.project.model import project_from_data
 from screening.screener import Screener
 
 from .conftest import ROOT
@@ -96,7 +96,7 @@ import sys
 sys.path.insert(0, {root!r})
 from tests.test_engine import _write_big_pack
 from pathlib import Path
-from screening import engine as eng
+from screening.engine import durable as eng
 from screening.screener import Screener
 root = Path({tmp!r})
 _write_big_pack(root, 150)

@@ -26,7 +26,7 @@ from .conftest import ROOT
 ERROR_CLASSES = {"EnvscreenError", "CoordinateProblem", "TableProblem", "SiteFileProblem"}
 # Callables the scan cannot follow by name: site.py's `self.fail` is a callback (project.py's
 # `fail` or site.py's `_default_fail`), the PostGIS source calls zonelayers' `LayerSpec.error`.
-CALLBACKS = {"screening/site.py": {"fail": 1}, "screening/zonesource_postgis.py": {"error": 0}}
+CALLBACKS = {"screening/project/site.py": {"fail": 1}, "screening/zones/postgis.py": {"error": 0}}
 SOURCES = sorted([*ROOT.glob("screening/**/*.py"), *ROOT.glob("api/**/*.py")])
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from screening.project import load_project
-from screening.report import decision_to_dict, render_text
+from screening.project.model import load_project
+from screening.report.render import decision_to_dict, render_text
 from screening.screener import Screener
 
 from .conftest import ROOT

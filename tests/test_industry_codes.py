@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from screening.cli import app
 from screening.errors import ProjectError, RuleError
-from screening.project import parse_project
-from screening.rulepack import RuleSet, load_rules
+from screening.packs.ruleset import RuleSet, load_rules
+from screening.project.model import parse_project
 
 from .conftest import ROOT
 

@@ -16,11 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening import InputError, ProjectError, load_project, load_rules, parse_project, project_from_data, yaml_source
+from screening import InputError, ProjectError, load_project, load_rules, parse_project, project_from_data
 from screening.errors import EnvscreenError
+from screening.packs.vocabulary import Vocabulary
 from screening.screener import Screener
-from screening.vocabulary import Vocabulary
-from screening.yaml_source import parse_yaml, read_yaml_file
+from screening.sources import yaml_doc as yaml_source
+from screening.sources.yaml_doc import parse_yaml, read_yaml_file
 
 from .conftest import LIQUOR_PROJECT, MINI_RULES
 

@@ -1,7 +1,7 @@
 """Import rules: which layer may import what (issue 12). Read from the source with `ast`, so a
 function-local import counts as much as one at the top.
 
-- durable-rules is imported only by the engine (screening/engine.py): its hazards
+- durable-rules is imported only by the engine (screening/engine/durable.py): its hazards
   (../shared/engine/DURABLE-RULES.md) stay behind one wrapper.
 - The core never imports the HTTP adapter: only `screening/cli.py` (its `serve` verb starts the
   app) may import `api`.
@@ -20,14 +20,14 @@ import pytest
 import screening
 
 ROOT = Path(__file__).resolve().parents[1]
-DURABLE_ALLOWED = {"screening/engine.py"}
+DURABLE_ALLOWED = {"screening/engine/durable.py"}
 API_IMPORT_ALLOWED = {"screening/cli.py"}  # `envscreen serve`
 API_MAY_IMPORT = {
     "screening": set(screening.__all__),
-    "screening.decision": {"citation"},  # the catalog prints clauses as findings cite them
-    "screening.json_source": {"first_problem", "load_marked", "parse_json"},  # strict JSON bodies
-    "screening.report": {"decision_to_dict", "questions_to_dict"},  # the JSON the API returns
-    "screening.rulepack": {"RuleSet"},
+    "screening.decide.tier": {"citation"},  # the catalog prints clauses as findings cite them
+    "screening.sources.json_doc": {"first_problem", "load_marked", "parse_json"},  # strict JSON bodies
+    "screening.report.render": {"decision_to_dict", "questions_to_dict"},  # the JSON the API returns
+    "screening.packs.ruleset": {"RuleSet"},
 }
 
 
@@ -72,10 +72,10 @@ def test_module_keeps_the_import_rules(path: Path) -> None:
 @pytest.mark.parametrize(
     ("path", "source"),
     [
-        ("screening/decision.py", "from durable import engine\n"),
-        ("screening/report.py", "def f():\n    from api.settings import Settings\n"),
-        ("api/catalog.py", "from screening.decision import _missing\n"),
-        ("api/service.py", "from screening.facts import Facts\n"),
+        ("screening/decide/tier.py", "from durable import engine\n"),
+        ("screening/report/render.py", "def f():\n    from api.settings import Settings\n"),
+        ("api/catalog.py", "from screening.decide.tier import _missing\n"),
+        ("api/service.py", "from screening.facts.derive import Facts\n"),
     ],
 )
 def test_a_planted_violation_is_found(path: str, source: str) -> None:

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screening.decision import evaluate
+from screening.decide.tier import evaluate
+from screening.engine.local_lists import ListEngine, compile_entry
 from screening.errors import RuleError
-from screening.facts import Facts, LayerKinds
-from screening.listrules import ListEngine, compile_entry
-from screening.project import project_from_data
-from screening.rulepack import load_rules
+from screening.facts.derive import Facts, LayerKinds
+from screening.packs.ruleset import load_rules
+from screening.project.model import project_from_data
 
 from .conftest import ROOT
 
@@ -231,7 +231,7 @@ def _project(i: int) -> Facts:
 
 
 def test_no_list_session_survives(engine: ListEngine) -> None:
-    from screening import engine as eng
+    from screening.engine import durable as eng
 
     before = next(eng._SIDS)
     engine.evaluate(_project(0), ENTRIES)

@@ -15,8 +15,8 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from screening.locate import Location, ZoneHit, locate, locate_many
-from screening.site import Site
+from screening.project.site import Site
+from screening.zones.locate import Location, ZoneHit, locate, locate_many
 
 WORK_CRS = "EPSG:4549"  # CGCS2000 / 3-degree Gauss-Kruger CM 120E: metres, as the sample county uses
 TO_WORK = Transformer.from_crs("EPSG:4326", WORK_CRS, always_xy=True)

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from shapely import affinity
 from shapely.geometry import Point, box
 
-from screening.locate import locate, locate_many
-from screening.site import Site
+from screening.project.site import Site
+from screening.zones.locate import locate, locate_many
 
 from .test_locate import FakeZones, make_zones
 

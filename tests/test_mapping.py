@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
-from screening import mapping
-from screening.locate import locate
-from screening.mapping import render_map
-from screening.site import Site
+from screening.project.site import Site
+from screening.report import site_map as mapping
+from screening.report.site_map import render_map
+from screening.zones.locate import locate
 
 from .test_locate import KINDS, LAT, LON, ROWS, X0, Y0, FakeZones, make_zones, point_site, wgs84
 

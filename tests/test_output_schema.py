@@ -11,10 +11,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from screening import schemas
-from screening.decision import Decision
-from screening.project import load_project
-from screening.report import decision_to_dict, questions_to_dict
+from screening.decide.tier import Decision
+from screening.project.model import load_project
+from screening.report import schemas
+from screening.report.render import decision_to_dict, questions_to_dict
 from screening.screener import Screener
 
 from .conftest import ROOT

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from screening.conditions import Cmp, leaves
-from screening.decision import item_range
-from screening.project import Project, project_from_data
-from screening.rulepack import TIER_RANK, Item, RuleSet
+from screening.decide.tier import item_range
+from screening.packs.conditions import Cmp, leaves
+from screening.packs.ruleset import TIER_RANK, Item, RuleSet
+from screening.project.model import Project, project_from_data
 from screening.screener import Screener
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -15,14 +15,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from screening.answerfile import update_answers_text
 from screening.cli import app
-from screening.conditions import Cmp, Node, leaves
-from screening.decision import evaluate
+from screening.decide.questions import question_id
+from screening.decide.tier import evaluate
 from screening.errors import ProjectError
-from screening.project import project_from_data
-from screening.questions import question_id
-from screening.rulepack import TIER_RANK, Item
+from screening.packs.conditions import Cmp, Node, leaves
+from screening.packs.ruleset import TIER_RANK, Item
+from screening.project.answers import update_answers_text
+from screening.project.model import project_from_data
 from screening.screener import Screener
 
 from .conftest import ROOT
@@ -207,7 +207,7 @@ def _minimal(item: Item) -> dict[str, Any]:
 
 
 def _all_items() -> list[int]:
-    from screening.rulepack import load_rules
+    from screening.packs.ruleset import load_rules
 
     return sorted(load_rules().items)
 

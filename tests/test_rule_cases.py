@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from screening.casesuite import load_cases, run_case, run_suite
-from screening.rulepack import COLUMNS, load_rules
+from screening.packs.cases import load_cases, run_case, run_suite
+from screening.packs.ruleset import COLUMNS, load_rules
 from screening.screener import Screener
 
 _RULES = load_rules()

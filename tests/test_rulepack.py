@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from screening.errors import EnvscreenError, InputError, RuleError
-from screening.rulepack import load_rules
+from screening.packs.ruleset import load_rules
 from screening.screener import Screener
 
 from .conftest import MINI_RULES

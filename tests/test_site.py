@@ -10,9 +10,9 @@ import shapely
 from shapely.geometry import Point
 
 from screening import ProjectError, load_rules, parse_project
-from screening import site as site_module
-from screening.site import MAX_VERTICES, Site, parse_site
-from screening.vocabulary import Vocabulary
+from screening.packs.vocabulary import Vocabulary
+from screening.project import site as site_module
+from screening.project.site import MAX_VERTICES, Site, parse_site
 
 from .conftest import MINI_RULES
 

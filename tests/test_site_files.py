@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from screening import ProjectError, Screener, load_project, parse_project
 from screening.cli import app
-from screening.site import Site, site_from_file
-from screening.site_files import MAX_FILE_BYTES, MAX_UNZIPPED_BYTES
+from screening.project.site import Site, site_from_file
+from screening.project.site_files import MAX_FILE_BYTES, MAX_UNZIPPED_BYTES
 
 from .conftest import ROOT
 
@@ -108,7 +108,7 @@ def test_a_geojson_crs_member_is_read() -> None:
 
 
 def _gk_ring() -> list[tuple[float, float]]:
-    from screening.coordinates import from_wgs84
+    from screening.project.coordinates import from_wgs84
 
     return [from_wgs84(3, 40, x, y) for x, y in PLOT.exterior.coords[:-1]]
 

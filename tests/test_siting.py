@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from screening.project import project_from_data
+from screening.project.model import project_from_data
 from screening.screener import Screener
 
 from .conftest import QUIET_QUANTITIES, ROOT
@@ -157,8 +157,8 @@ def test_check_writes_a_map(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["site-hospital-in-reform-area", "site-road-through-red-line"])
 def test_json_carries_site_and_versions(screener: Screener, name: str) -> None:
-    from screening.project import load_project
-    from screening.report import decision_to_dict
+    from screening.project.model import load_project
+    from screening.report.render import decision_to_dict
 
     d = decision_to_dict(
         screener.screen(load_project(ROOT / "examples" / f"{name}.yaml", screener.vocabulary)), screener.vocabulary
@@ -181,7 +181,7 @@ def test_screener_pickles_for_workers(screener: Screener) -> None:
 
 
 def test_screen_many_equals_screen_one_by_one(screener: Screener) -> None:
-    from screening.report import decision_to_dict
+    from screening.report.render import decision_to_dict
 
     names = ["general_remote", "chemical_park", "reform_area", "unit_boundary", "outside_county"]
     data = [
@@ -202,8 +202,8 @@ def test_screen_many_equals_screen_one_by_one(screener: Screener) -> None:
 
 
 def test_locate_table_has_the_pairs_of_locate_many(screener: Screener) -> None:
-    from screening.locate import locate_many, locate_table
-    from screening.site import parse_site
+    from screening.project.site import parse_site
+    from screening.zones.locate import locate_many, locate_table
 
     names = ["general_remote", "unit_boundary", "near_residential_300m", "reform_area", "outside_county"]
     sites = [parse_site(point(n)) for n in names]

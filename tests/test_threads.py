@@ -22,9 +22,9 @@ SCRIPT = textwrap.dedent(
     from concurrent.futures import ThreadPoolExecutor
 
     from screening import Screener, project_from_data
-    from screening.zonelayers import load_zones
-    from screening.locate import locate_many
-    from screening.report import decision_to_dict
+    from screening.zones.layers import load_zones
+    from screening.zones.locate import locate_many
+    from screening.report.render import decision_to_dict
 
     THREADS, ROUNDS, COPIES = 12, 2, 3
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from screening.rulepack import load_rules
-from screening.vocabulary_doc import render_vocabulary
+from screening.packs.ruleset import load_rules
+from screening.packs.vocabulary_doc import render_vocabulary
 
 from .conftest import ROOT
 
@@ -24,7 +24,7 @@ def test_every_term_has_both_languages_and_quantities_a_unit() -> None:
 
 def test_every_term_is_used_or_is_core() -> None:
     """A term no rule reads would be a trap: the user sets it and nothing changes."""
-    from screening.conditions import Cmp, leaves
+    from screening.packs.conditions import Cmp, leaves
 
     rules = load_rules()
     used: set[tuple[str, str]] = set()

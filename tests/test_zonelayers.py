@@ -15,11 +15,11 @@ import shapely
 import yaml
 from shapely.geometry import Point, Polygon
 
-from screening import zonelayers
 from screening.errors import ZoneError
-from screening.rulepack import default_rules_dir
-from screening.vocabulary import load_vocabulary
-from screening.zonelayers import ZoneSet, default_zones_dir, load_zones
+from screening.packs.ruleset import default_rules_dir
+from screening.packs.vocabulary import load_vocabulary
+from screening.zones import layers as zonelayers
+from screening.zones.layers import ZoneSet, default_zones_dir, load_zones
 
 ZONES = default_zones_dir()
 

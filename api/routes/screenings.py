@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from screening.json_source import first_problem, load_marked
+from screening.sources.json_doc import first_problem, load_marked
 
 from ..deps import ServiceDep, SettingsDep
 from ..problems import Problem, ProblemError

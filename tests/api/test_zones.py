@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-pytest.importorskip("screening.zonelayers", reason="the zone loader is not in this checkout yet")
+pytest.importorskip("screening.zones.layers", reason="the zone loader is not in this checkout yet")
 
 
 @pytest.fixture(scope="module")

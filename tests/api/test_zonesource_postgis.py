@@ -11,8 +11,8 @@ from screening.errors import ZoneError
 
 from .conftest import postgres_url
 
-zonelayers = pytest.importorskip("screening.zonelayers", reason="the zone loader is not in this checkout yet")
-from screening.zonesource_postgis import import_zones, is_postgis_url, table_name  # noqa: E402
+zonelayers = pytest.importorskip("screening.zones.layers", reason="the zone loader is not in this checkout yet")
+from screening.zones.postgis import import_zones, is_postgis_url, table_name  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,9 +53,9 @@ def test_import_then_load_gives_the_same_layers(imported: Any) -> None:
 
 def test_locate_agrees_between_files_and_postgis(imported: Any) -> None:
     url, _ = imported
-    from screening.locate import locate
-    from screening.site import parse_site
-    from screening.yaml_source import read_yaml_file
+    from screening.project.site import parse_site
+    from screening.sources.yaml_doc import read_yaml_file
+    from screening.zones.locate import locate
 
     points = read_yaml_file(ROOT / "zones" / "sample-county" / "reference-points.yaml").data["points"]
     from_files = zonelayers.load_zones(ROOT / "zones")

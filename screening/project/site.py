@@ -24,6 +24,7 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from ..errors import ProjectError, did_you_mean
 from .boundary_table import TablePoint, TableProblem, parse_table
 from .coordinates import (
     CRS_HINT,
@@ -36,7 +37,6 @@ from .coordinates import (
     resolve_crs,
     to_wgs84,
 )
-from .errors import ProjectError, did_you_mean
 from .site_files import MAX_FILE_BYTES, SiteFileProblem, SiteSource, read_site_file
 
 MAX_VERTICES = 10_000

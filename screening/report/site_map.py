@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
-from .locate import Location
+from ..zones.locate import Location
 
 CJK_FONT = "WenQuanYi Micro Hei"
 WIDTH_PX, HEIGHT_PX, DPI = 1000, 800, 100

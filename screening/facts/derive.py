@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .conditions import (
+from ..packs.conditions import (
     CONSTRUCTION_KEY,
     INDUSTRIAL_BUILDING_KEY,
     PREFIX,
@@ -19,7 +19,7 @@ from .conditions import (
     wire_number,
     zone_selector,
 )
-from .project import Project
+from ..project.model import Project
 
 _ABSENT: Any = object()
 

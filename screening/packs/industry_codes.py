@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import RuleError
-from .yaml_source import read_yaml_file
+from ..errors import RuleError
+from ..sources.yaml_doc import read_yaml_file
 
 CODES_DIR = "industry-codes"
 LEVELS = {1: "section", 2: "division", 3: "group", 4: "class"}  # 门类, 大类, 中类, 小类

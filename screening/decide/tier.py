@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, NEGATE, All, AnyOf, Cmp, Manual, Node, leaves
-from .conditions import evaluate as _leaf_eval
-from .facts import Facts
-from .project import Project
+from ..facts.derive import Facts
+from ..packs.conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, NEGATE, All, AnyOf, Cmp, Manual, Node, leaves
+from ..packs.conditions import evaluate as _leaf_eval
+from ..packs.ruleset import TIER_RANK, Clause, Item, RulePack, RuleSet, TierInfo
+from ..project.model import Project
 from .questions import Assumption, FactWarning, Question, assumptions, build_questions, unread_facts
-from .rulepack import TIER_RANK, Clause, Item, RulePack, RuleSet, TierInfo
 
 if TYPE_CHECKING:
     from .admissibility import Admissibility, LocalTier

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import EnvscreenError, RuleError
-from .listpack import EntryList, LocalPack
-from .project import project_from_doc
-from .rulepack import Item
-from .screener import Screener
-from .yaml_source import YamlDoc, read_yaml_file
+from ..errors import EnvscreenError, RuleError
+from ..project.model import project_from_doc
+from ..screener import Screener
+from ..sources.yaml_doc import YamlDoc, read_yaml_file
+from .local import EntryList, LocalPack
+from .ruleset import Item
 
 _EXPECT_KEYS = {"tier", "status", "missing", "items"}
 _LIST_EXPECT_KEYS = {"admissibility", "tier", "national_tier", "procedure", "fires", "may_fire", "not_fires", "status"}

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
-from .errors import RuleError, did_you_mean
+from ..errors import RuleError, did_you_mean
 from .vocabulary import Vocabulary
 
 # Fact keys are flat property names of one durable-rules message, prefixed by kind.

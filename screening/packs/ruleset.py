@@ -10,12 +10,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError, RuleError
+from ..sources.yaml_doc import YamlDoc, read_yaml_file
 from .conditions import INDUSTRIAL_BUILDING_KEY, PREFIX, All, AnyOf, Cmp, ConditionParser, Node, nnf
-from .errors import InputError, RuleError
-from .industrycodes import CodeMatch, IndustryCodes
-from .listpack import LocalPack, load_local_pack, pack_kind
+from .industry_codes import CodeMatch, IndustryCodes
+from .local import LocalPack, load_local_pack, pack_kind
 from .vocabulary import Vocabulary, load_vocabulary
-from .yaml_source import YamlDoc, read_yaml_file
 
 TIERS = ("exempt", "registration", "report_form", "report_book")
 COLUMNS = ("report_book", "report_form", "registration")  # tried top-down
@@ -200,7 +200,7 @@ def default_rules_dir() -> Path:
     packaged = Path(str(resources.files("screening"))) / "rules"
     if (packaged / "vocabulary.yaml").is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent / "rules"
+    return Path(__file__).resolve().parents[2] / "rules"
 
 
 def load_rules(rules_dir: Path | str | None = None, items: set[int] | None = None, *, bundled: bool = True) -> RuleSet:

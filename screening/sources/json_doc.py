@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import InputError
-from .yaml_source import MAX_NUMBER_DIGITS, field_name
+from ..errors import InputError
+from .yaml_doc import MAX_NUMBER_DIGITS, field_name
 
 
 class _Duplicated(dict[str, Any]):

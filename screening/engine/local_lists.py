@@ -19,11 +19,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .conditions import CONSTRUCTION_KEY, NEGATE, PREFIX, All, AnyOf, Cmp, Manual, Node
-from .engine import record, register, run_session
-from .errors import EngineError, RuleError
-from .facts import Facts
-from .listpack import Entry
+from ..errors import EngineError, RuleError
+from ..facts.derive import Facts
+from ..packs.conditions import CONSTRUCTION_KEY, NEGATE, PREFIX, All, AnyOf, Cmp, Manual, Node
+from ..packs.local import Entry
+from .durable import record, register, run_session
 
 MAX_CONJUNCTIONS = 64  # per entry: a condition whose normal form is larger should be split into entries
 _GUARD_KEY = "x_list"

@@ -14,13 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .conditions import PREFIX, Cmp, leaves
-from .decision import Evidence, Missing, evaluate, explain, fact_name
-from .errors import InputError
-from .facts import Facts
-from .listpack import Entry, LocalPack
-from .locate import ZoneHit
-from .rulepack import TIER_RANK, TIERS, RulePack
+from ..errors import InputError
+from ..facts.derive import Facts
+from ..packs.conditions import PREFIX, Cmp, leaves
+from ..packs.local import Entry, LocalPack
+from ..packs.ruleset import TIER_RANK, TIERS, RulePack
+from ..zones.locate import ZoneHit
+from .tier import Evidence, Missing, evaluate, explain, fact_name
 
 ADMISSIBILITY = ("admissible", "conditional", "prohibited", "needs_manual_review", "not_assessed")
 
@@ -401,7 +401,7 @@ def describe_location(location: Any) -> dict[str, Any]:
     """A plain summary of a Location for the decision (rendering reads only this)."""
     from shapely.geometry import mapping
 
-    from screening.schemas import rounded
+    from screening.report.schemas import rounded
 
     def hit(h: Any) -> dict[str, Any]:
         return {

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import RuleError
-from .industrycodes import IndustryCodes, load_industry_codes
-from .yaml_source import YamlDoc, read_yaml_file
+from ..errors import RuleError
+from ..sources.yaml_doc import YamlDoc, read_yaml_file
+from .industry_codes import IndustryCodes, load_industry_codes
 
 _TERM_KEYS = {"zh", "en", "unit", "max", "category", "implies", "note", "pack_note"}
 SECTIONS = (
@@ -91,7 +91,7 @@ def load_vocabulary(rules_dir: Path, base: Vocabulary | None = None) -> Vocabula
                         f"'{term.id}' implies unknown {section} term '{implied}'",
                         file=str(main),
                     )
-    from .rulepack import default_rules_dir  # here: rulepack imports this module
+    from .ruleset import default_rules_dir  # here: rulepack imports this module
 
     # A rules directory of one's own may omit the code list: the standard is the same everywhere.
     codes = load_industry_codes(rules_dir, fallback=None) or (

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ProjectError, did_you_mean
-from .industrycodes import IndustryCodes
-from .vocabulary import Vocabulary
-from .yaml_source import YamlDoc, parse_yaml, read_yaml_file
+from ..errors import ProjectError, did_you_mean
+from ..packs.industry_codes import IndustryCodes
+from ..packs.vocabulary import Vocabulary
+from ..sources.yaml_doc import YamlDoc, parse_yaml, read_yaml_file
 
 if TYPE_CHECKING:
     from .site import Site

@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .site import Site
+from ..project.site import Site
 
 # The attribute columns every normalised zone layer carries, in ZoneHit's order.
 ATTRIBUTES = ("unit_class", "sensitive_area", "protection_class", "park_type")

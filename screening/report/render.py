@@ -6,11 +6,10 @@ import dataclasses
 import json
 from typing import Any
 
-from screening import schemas  # absolute: survives the report module moving into a subpackage
-
-from .decision import Change, Decision, Evidence
-from .questions import Assumption, FactWarning, Question
-from .vocabulary import Vocabulary
+from ..decide.questions import Assumption, FactWarning, Question
+from ..decide.tier import Change, Decision, Evidence
+from ..packs.vocabulary import Vocabulary
+from . import schemas
 
 JSON_SCHEMA = "envscreen/decision/v2"
 
@@ -410,7 +409,7 @@ _ZONE_WORDS = {
 
 def zone_label(term: str, vocab: Vocabulary, lang: str) -> str:
     """A zone selector in words: `kind=control_unit;unit_class=general` -> 一般管控环境管控单元."""
-    from .conditions import zone_selector
+    from ..packs.conditions import zone_selector
 
     sel = zone_selector(term)
     w = _ZONE_WORDS[lang]

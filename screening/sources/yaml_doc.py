@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import InputError
+from ..errors import InputError
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 200_000

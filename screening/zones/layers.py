@@ -9,7 +9,7 @@ Other sources plug in without touching this module's logic: `register_source(sch
 makes `load_zones("scheme://...")` take its manifest from `opener(url)`, and
 `register_reader(kind, reader)` reads the layers whose `source_kind` is `kind` (a layer with a
 `table` and no `file` has source_kind "table"). A PostGIS module registers both on import;
-`load_zones("postgresql://...")` imports `screening.zonesource_postgis` when it exists.
+`load_zones("postgresql://...")` imports `screening.zones.postgis` when it exists.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
 
-from .errors import InputError, ZoneError, did_you_mean
-from .vocabulary import Vocabulary, load_vocabulary
-from .yaml_source import YamlDoc, read_yaml_file
+from ..errors import InputError, ZoneError, did_you_mean
+from ..packs.vocabulary import Vocabulary, load_vocabulary
+from ..sources.yaml_doc import YamlDoc, read_yaml_file
 
 MANIFEST_NAME = "layers.yaml"
 # Layers arrive in geographic lon/lat: WGS84 or CGCS2000 (they agree to centimetres).
@@ -230,7 +230,7 @@ def _transform(transformer: Transformer, geom: BaseGeometry) -> BaseGeometry:
 _SOURCES: dict[str, ManifestOpener] = {}
 _READERS: dict[str, LayerReader] = {}
 # Schemes whose module registers itself when imported (a PostGIS source stores the manifest too).
-_SOURCE_MODULES = {"postgresql": "screening.zonesource_postgis", "postgres": "screening.zonesource_postgis"}
+_SOURCE_MODULES = {"postgresql": "screening.zones.postgis", "postgres": "screening.zones.postgis"}
 
 
 def register_source(scheme: str, opener: ManifestOpener) -> None:
@@ -377,14 +377,14 @@ def default_zones_dir() -> Path:
     packaged = Path(str(resources.files("screening"))) / "zones"
     if (packaged / MANIFEST_NAME).is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent / "zones"
+    return Path(__file__).resolve().parents[2] / "zones"
 
 
 def load_zones(source: Path | str | None = None, *, vocabulary: Vocabulary | None = None) -> ZoneSet:
     """Load the zone layers of `source`: a zones directory, its layers.yaml, a registered URL
     (e.g. postgresql://...), or None for the bundled sample region."""
     if vocabulary is None:
-        from .rulepack import default_rules_dir
+        from ..packs.ruleset import default_rules_dir
 
         vocabulary = load_vocabulary(default_rules_dir())
     if isinstance(source, str) and "://" in source:

@@ -10,13 +10,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, PREFIX, Cmp, Manual, Node, leaves
-from .rulepack import TIER_RANK
-from .vocabulary import Vocabulary
+from ..packs.conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, PREFIX, Cmp, Manual, Node, leaves
+from ..packs.ruleset import TIER_RANK
+from ..packs.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
-    from .facts import Facts
-    from .rulepack import Clause, Item
+    from ..facts.derive import Facts
+    from ..packs.ruleset import Clause, Item
 
 MEMBERSHIP = ("processes", "features", "project_types", "sensitive_areas", "industry_codes")
 
@@ -130,7 +130,7 @@ def live_leaves(node: Node, facts: Mapping[str, Any]) -> list[Cmp]:
     """The unknown leaves of `node` that can still decide it: not under an `all` with a false
     part, nor under an `any` with a true part (a quantity beside a code the project is not in
     is not asked)."""
-    from .conditions import All, AnyOf, evaluate
+    from ..packs.conditions import All, AnyOf, evaluate
 
     out: dict[Cmp, None] = {}
 
@@ -225,7 +225,7 @@ _UNSET: Any = object()
 def assumptions(items: Iterable[Item], facts: Facts, floor: str) -> tuple[Assumption, ...]:
     """The yes/no facts known false without being listed, whose being true would change a
     clause of a candidate item at or above the floor (or the item's match)."""
-    from .decision import evaluate, item_range
+    from .tier import evaluate, item_range
 
     found: dict[tuple[str, bool, str], tuple[set[int], set[str], set[str]]] = {}
     for item in items:

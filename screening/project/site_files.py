@@ -25,8 +25,8 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
+from ..errors import did_you_mean
 from .boundary_table import TablePoint, TableProblem, parse_table
-from .errors import did_you_mean
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # a CAD drawing with its red line; a red line alone is a few kB
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # all members of a .zip or .kmz together, as declared and as read

@@ -16,9 +16,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import ZoneError
-from .yaml_source import YamlDoc, parse_yaml, read_yaml_file
-from .zonelayers import LayerSpec, load_zones, register_reader, register_source
+from ..errors import ZoneError
+from ..sources.yaml_doc import YamlDoc, parse_yaml, read_yaml_file
+from .layers import LayerSpec, load_zones, register_reader, register_source
 
 MANIFEST_TABLE = "envscreen_zone_manifest"
 TABLE_PREFIX = "envscreen_zone_"

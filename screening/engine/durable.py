@@ -22,11 +22,11 @@ from typing import Any
 
 from durable import engine as _dr
 
-from .conditions import Node, leaves, to_durable
-from .errors import EngineError, RuleError
-from .facts import Facts
-from .project import Project
-from .rulepack import Item, RulePack, RuleSet
+from ..errors import EngineError, RuleError
+from ..facts.derive import Facts
+from ..packs.conditions import Node, leaves, to_durable
+from ..packs.ruleset import Item, RulePack, RuleSet
+from ..project.model import Project
 
 MAX_RULES = 200
 MAX_FACTS = 120  # each fact travels as two properties (lo, hi): 240 + sid + guard < 255

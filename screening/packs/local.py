@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import RuleError, did_you_mean
+from ..sources.yaml_doc import YamlDoc, read_yaml_file
 from .conditions import All, ConditionParser, Node, nnf
-from .errors import RuleError, did_you_mean
 from .vocabulary import Vocabulary
-from .yaml_source import YamlDoc, read_yaml_file
 
 # What an entry does when it holds.
 ADMISSIBILITY_EFFECTS = ("prohibited", "restricted", "required", "notice")

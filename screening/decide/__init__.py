@@ -1,0 +1,1 @@
+"""Stage 5, decide: the national tier, admissibility and the final tier, questions and assumptions."""

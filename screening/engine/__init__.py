@@ -1,0 +1,1 @@
+"""Stage 4, evaluate rules: the only code that imports durable-rules."""

@@ -1,0 +1,1 @@
+"""Stage 1, load project: the project model, its validation against the vocabulary, and its site."""
