@@ -28,6 +28,7 @@ API_MAY_IMPORT = {
     "screening.sources.json_doc": {"first_problem", "load_marked", "parse_json"},  # strict JSON bodies
     "screening.report.render": {"decision_to_dict", "questions_to_dict"},  # the JSON the API returns
     "screening.packs.ruleset": {"RuleSet"},
+    "screening.project.site": {"site_from_file"},  # POST /v1/sites/parse: an uploaded site file
 }
 
 
