@@ -179,6 +179,7 @@ CODES: dict[str, Code] = {
     "request_unsupported_media_type": Code(A, "a body sent as neither JSON nor YAML"),
     "request_batch_too_large": Code(A, "a batch with more projects than the limit"),
     "request_bad_bbox": Code(A, "a bbox that is not minlon,minlat,maxlon,maxlat"),
+    "request_site_source": Code(A, "POST /v1/sites/parse without exactly one of the form fields file and table"),
 }
 
 # problem+json `type` slugs of the API (the `type` is https://.../problems/<slug>).

@@ -19,6 +19,7 @@ from .screenings import in_worker
 router = APIRouter(prefix="/v1/sites", tags=["sites"])
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "the multipart/form-data body is malformed", "model": Problem},
     413: {"description": "the file is larger than the limit", "model": Problem},
     422: {
         "description": "the file or table cannot be read: `errors` names the line, field and a fix",
@@ -81,7 +82,7 @@ async def parse_site_file(
             "send exactly one of the form fields file and table",
             [
                 {
-                    "code": "request_missing",
+                    "code": "request_site_source",
                     "field": "file",
                     "line": None,
                     "message": "one of file (an upload) or table (text) is required",

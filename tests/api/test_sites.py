@@ -85,8 +85,8 @@ def test_a_pasted_table(client: httpx.Client) -> None:
             422,
             "site_wrong_zone",
         ),
-        (None, {"crs": "wgs84"}, 422, "request_missing"),
-        ({"file": ("a.kml", b"<kml/>")}, {"table": "J1 1 2"}, 422, "request_missing"),
+        (None, {"crs": "wgs84"}, 422, "request_site_source"),
+        ({"file": ("a.kml", b"<kml/>")}, {"table": "J1 1 2"}, 422, "request_site_source"),
         ({"file": ("a.txt", b"J1 3240282 40495996")}, {"crs": "cgcs2000-gk3", "zone": "forty"}, 422, None),
     ],
 )
