@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import ezdxf
+import jsonschema
 import pytest
 import shapely
 from shapely.geometry import Polygon
@@ -20,6 +21,7 @@ from screening import ProjectError, Screener, load_project, parse_project
 from screening.cli import app
 from screening.project.site import Site, site_from_file
 from screening.project.site_files import MAX_FILE_BYTES, MAX_UNZIPPED_BYTES
+from screening.report.schemas import load_schema
 
 from .conftest import ROOT
 
@@ -27,6 +29,7 @@ SITES = ROOT / "tests" / "fixtures" / "sites"
 HOSPITAL = ROOT / "examples" / "site-hospital-in-reform-area.yaml"
 PLOT = Polygon([(119.9588, 29.2798), (119.9608, 29.2798), (119.9608, 29.2813), (119.9588, 29.2813)])
 CM = 1e-7  # about a centimetre, in degrees
+DECISION_SCHEMA = jsonschema.Draft202012Validator(load_schema("decision-v2"))
 
 FILES = [
     ("hospital-site.dxf", {"crs": "EPSG:4528", "layer": "红线"}, "EPSG:4528"),
@@ -263,6 +266,7 @@ def test_check_with_site_replaces_the_location(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         got = json.loads(result.output)
         assert (got["tier"], _without_site(got["location"])) == (base["tier"], _without_site(base["location"]))
-        assert got["location"]["site"]["crs"] != "wgs84"
+        assert got["location"]["site"]["crs"] == ("EPSG:4528")
+        DECISION_SCHEMA.validate(got)  # an EPSG code is a crs the decision schema allows
     result = runner.invoke(app, [*args, "--format", "text", "--site", str(SITES / "hospital-site.dxf")])
     assert result.exit_code == 2 and "site_missing_crs" in result.output
