@@ -14,6 +14,8 @@ import ezdxf
 import jsonschema
 import pytest
 import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Polygon
 from typer.testing import CliRunner
 
@@ -270,3 +272,27 @@ def test_check_with_site_replaces_the_location(tmp_path: Path) -> None:
         DECISION_SCHEMA.validate(got)  # an EPSG code is a crs the decision schema allows
     result = runner.invoke(app, [*args, "--format", "text", "--site", str(SITES / "hospital-site.dxf")])
     assert result.exit_code == 2 and "site_missing_crs" in result.output
+
+
+# ---------------------------------------------------------------------- property: any bytes, a typed answer
+
+_fuzz_prefix = {
+    "dxf": (SITES / "hospital-site.dxf").read_bytes()[:3000],
+    "kml": (SITES / "hospital-site.kml").read_bytes()[:300],
+    "geojson": (SITES / "hospital-site.geojson").read_bytes()[:200],
+    "zip": (SITES / "hospital-site-shp.zip").read_bytes()[:600],
+    "kmz": (SITES / "hospital-site.kmz").read_bytes()[:300],
+    "txt": "点号,X,Y\nJ1,3240282.522,40495996.376\n".encode(),
+}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ext=st.sampled_from(sorted(_fuzz_prefix)), cut=st.integers(0, 3000), tail=st.binary(max_size=400))
+def test_any_bytes_give_a_site_or_a_project_error(ext: str, cut: int, tail: bytes) -> None:
+    data = _fuzz_prefix[ext][:cut] + tail  # a damaged real file, or noise
+    try:
+        site = site_from_file(f"x.{ext}", data, crs="EPSG:4528" if ext in ("dxf", "txt") else None)
+    except ProjectError as e:
+        assert e.code.startswith(("site_", "input_", "project_")), e
+        return
+    assert site.geometry.is_valid and not site.geometry.is_empty
