@@ -437,30 +437,17 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level; below info the access log is off")] = "info",
 ) -> None:
     """Serve the HTTP API and the web page with uvicorn (docs: /docs, spec: /openapi.json)."""
-    import dataclasses
+    from api.serve import serve as run_server  # the adapter's one entry point, not its internals
 
-    import uvicorn
-
-    from api.settings import Settings
-
-    settings = Settings.from_env()
-    overrides: dict[str, Any] = {"rules_dir": str(rules) if rules else None, "zones": zones}
-    overrides["database_url"] = database_url
-    overrides["bundled_rules"] = False if no_bundled_rules else None
-    settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
-    # Worker processes build their app from the environment: settings travel that way.
-    os.environ.update(settings.to_env())
-    uvicorn.run(
-        "api.main:app_from_env",
-        factory=True,
+    run_server(
         host=host,
         port=port,
         workers=workers,
         log_level=log_level,
-        access_log=log_level in ("debug", "trace", "info"),
-        # uvicorn bounds neither the size nor the read time of a request head: this protocol does.
-        http="api.protocol:BoundedHttpToolsProtocol",
-        timeout_keep_alive=5,  # an idle keep-alive connection is closed after this many seconds
+        rules_dir=str(rules) if rules else None,
+        bundled_rules=not no_bundled_rules,
+        zones=zones,
+        database_url=database_url,
     )
 
 
@@ -472,12 +459,16 @@ app.add_typer(zones_app, name="zones")
 def zones_import(
     zones_dir: Annotated[Path, typer.Argument(help="zones directory with layers.yaml")],
     url: Annotated[str, typer.Argument(help="postgresql:// URL of a database with the postgis extension")],
+    rules: RulesOpt = None,
+    no_bundled_rules: NoBundledOpt = False,
 ) -> None:
     """Write every layer of a zones directory, and its manifest, into PostGIS tables;
     then `--zones postgresql://...` reads them from there."""
+    from .packs.ruleset import load_rules
     from .zones.postgis import import_zones
 
-    counts = import_zones(zones_dir, url)
+    # the layers are checked against the vocabulary of the rules they will be screened with
+    counts = import_zones(zones_dir, url, load_rules(rules, bundled=not no_bundled_rules).vocabulary)
     for layer, n in counts.items():
         typer.echo(f"{layer}: {n} features")
     typer.echo(f"{len(counts)} layers imported")
