@@ -23,7 +23,7 @@ from screening import ProjectError, Screener, load_project, parse_project
 from screening.cli import app
 from screening.project.site import Site, site_from_file
 from screening.project.site_files import MAX_FILE_BYTES, MAX_UNZIPPED_BYTES
-from screening.report.schemas import load_schema
+from screening.schemas import load_schema
 
 from .conftest import ROOT
 
@@ -296,3 +296,40 @@ def test_any_bytes_give_a_site_or_a_project_error(ext: str, cut: int, tail: byte
         assert e.code.startswith(("site_", "input_", "project_")), e
         return
     assert site.geometry.is_valid and not site.geometry.is_empty
+
+
+def _r12(layer: bytes, ring: list[tuple[float, float]], codepage: bytes = b"ANSI_936") -> bytes:
+    """A hand-written R12 DXF with one closed POLYLINE, as older Chinese CAD versions save it."""
+    groups = [b"0", b"SECTION", b"2", b"HEADER", b"9", b"$ACADVER", b"1", b"AC1009", b"9", b"$DWGCODEPAGE", b"3"]
+    groups += [codepage, b"0", b"ENDSEC", b"0", b"SECTION", b"2", b"ENTITIES"]
+    groups += [b"0", b"POLYLINE", b"8", layer, b"66", b"1", b"10", b"0.0", b"20", b"0.0", b"70", b"1"]
+    for x, y in ring:
+        groups += [b"0", b"VERTEX", b"8", layer, b"10", f"{x:.3f}".encode(), b"20", f"{y:.3f}".encode()]
+    groups += [b"0", b"SEQEND", b"0", b"ENDSEC", b"0", b"EOF"]
+    return b"\r\n".join(groups) + b"\r\n"
+
+
+@pytest.mark.parametrize("layer", ["红线".encode("gbk"), b"\\U+7EA2\\U+7EBF"])
+def test_an_old_dxf_with_a_chinese_layer_name(layer: bytes) -> None:
+    site = site_from_file("old.dxf", _r12(layer, _gk_ring()), crs="EPSG:4528", layer="红线")
+    assert shapely.hausdorff_distance(site.geometry, PLOT) < CM
+
+
+def test_thousands_of_closed_polylines_ask_for_the_layer() -> None:
+    doc = ezdxf.new()
+    msp = doc.modelspace()
+    x0, y0 = _gk_ring()[0]
+    for i in range(2_001):
+        x, y = x0 + 20 * (i % 50), y0 + 20 * (i // 50)
+        msp.add_lwpolyline(
+            [(x, y), (x + 10, y), (x + 10, y + 10), (x, y + 10)], close=True, dxfattribs={"layer": "建筑"}
+        )
+    msp.add_lwpolyline(_gk_ring(), close=True, dxfattribs={"layer": "红线"})
+    stream = io.StringIO()
+    doc.write(stream)
+    data = stream.getvalue().encode()
+    e = _error("many.dxf", data, crs="EPSG:4528")
+    assert e.code == "site_file_layer" and "2,002 closed polylines" in e.message and "建筑 (2001)" in e.message
+    assert (
+        shapely.hausdorff_distance(site_from_file("many.dxf", data, crs="EPSG:4528", layer="红线").geometry, PLOT) < CM
+    )

@@ -375,16 +375,17 @@ def _kml_coords(el: ElementTree.Element) -> list[tuple[float, float]]:
 _DXF_KEEP = (b"LWPOLYLINE", b"POLYLINE")
 
 
-def _dxf_closed_polylines(data: bytes) -> tuple[bytes, dict[str, int]] | None:
-    """Return an ASCII DXF cut down to its header and its closed polylines, and the count of
-    open polylines per layer; None for a binary DXF. ezdxf reads about 1 MB/s (measured: 8 MB
-    in 9-13 s), and a drawing is mostly contours, text and open lines that cannot be a red
-    line: only the closed polylines are worth its time."""
+def _dxf_closed_polylines(data: bytes, layer: str | None) -> tuple[bytes, dict[str, int], dict[str, int]] | None:
+    """Return an ASCII DXF cut down to its header and its closed polylines (on `layer` when
+    given), and the counts of open and of closed polylines per layer; None for a binary DXF.
+    ezdxf reads about 1 MB/s (measured: 8 MB in 5-13 s), and a drawing is mostly contours,
+    text and open lines that cannot be a red line: only the closed polylines are worth its time."""
     if data.startswith(b"AutoCAD Binary DXF"):
         return None
     lines = data.splitlines()
     out: list[bytes] = []
     open_lines: dict[str, int] = {}
+    closed_lines: dict[str, int] = {}
     section: bytes | None = None
     entity: list[tuple[bytes, bytes]] = []  # the polyline being read, with its vertices
 
@@ -400,13 +401,12 @@ def _dxf_closed_polylines(data: bytes) -> tuple[bytes, dict[str, int]] | None:
         if entity[0][1] == b"POLYLINE":  # the header's own 10/20 is a dummy point
             xs, ys = xs[1:], ys[1:]
         ends_meet = len(xs) > 2 and len(ys) == len(xs) and _same(xs[0], xs[-1]) and _same(ys[0], ys[-1])
-        if flags & 1 or ends_meet:
+        name = _decode_name(next((v for c, v in entity if c == b"8"), b"0"))
+        counts = closed_lines if flags & 1 or ends_meet else open_lines
+        counts[name] = counts.get(name, 0) + 1
+        if counts is closed_lines and layer in (None, name):
             for code, value in entity:
                 out.extend((code, value))
-        else:
-            name = next((v for c, v in entity if c == b"8"), b"0")
-            layer = _decode_name(name)
-            open_lines[layer] = open_lines.get(layer, 0) + 1
         entity.clear()
 
     for i in range(0, len(lines) - 1, 2):
@@ -439,8 +439,30 @@ def _dxf_closed_polylines(data: bytes) -> tuple[bytes, dict[str, int]] | None:
         elif entity:
             entity.append((code, value))
     flush()
+    if b"ENTITIES" not in out:
+        raise SiteFileProblem(
+            "site_file_unreadable", "this is not a DXF drawing (it has no ENTITIES section)", "save it in CAD as DXF"
+        )
     out.extend((b"0", b"EOF"))
-    return b"\n".join(out) + b"\n", open_lines
+    return b"\n".join(out) + b"\n", open_lines, closed_lines
+
+
+MAX_DXF_OUTLINES = 2_000  # closed polylines united into a site; a drawing of buildings has more
+
+
+def _check_outline_count(closed: dict[str, int], layer: str | None) -> None:
+    """Refuse to unite thousands of closed polylines (every building of a drawing): the red line
+    is on one layer, which the user can name."""
+    count = closed.get(layer, 0) if layer is not None else sum(closed.values())
+    if count <= MAX_DXF_OUTLINES:
+        return
+    listed = ", ".join(f"{k} ({v})" for k, v in sorted(closed.items(), key=lambda kv: -kv[1])[:10])
+    where = f"on layer '{layer}'" if layer is not None else f"on layers {listed}"
+    raise SiteFileProblem(
+        "site_file_layer",
+        f"the DXF has {count:,} closed polylines {where}; a site is united from at most {MAX_DXF_OUTLINES:,}",
+        "choose the red line's layer with layer: NAME (or delete the rest in CAD)",
+    )
 
 
 def _same(a: bytes, b: bytes) -> bool:
@@ -451,12 +473,15 @@ def _same(a: bytes, b: bytes) -> bool:
 
 
 def _decode_name(raw: bytes) -> str:
-    for encoding in ("utf-8", "gb18030"):
+    """A layer name as ezdxf would read it: UTF-8 (R2007 and later), GBK (older drawings made
+    in China), with `\\U+7EA2` escapes (how some writers put non-ASCII into ASCII DXF)."""
+    for encoding in ("utf-8", "gb18030", "latin-1"):
         try:
-            return raw.strip().decode(encoding)
+            text = raw.strip().decode(encoding)
+            break
         except UnicodeDecodeError:
             continue
-    return raw.strip().decode("latin-1")
+    return re.sub(r"\\U\+([0-9A-Fa-f]{4})", lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _read_dxf(data: bytes, layer: str | None) -> SiteSource:
@@ -465,9 +490,11 @@ def _read_dxf(data: bytes, layer: str | None) -> SiteSource:
     from ezdxf.path import make_path
 
     open_lines: dict[str, int] = {}
-    cut = _dxf_closed_polylines(data)
+    closed_counts: dict[str, int] | None = None  # by layer, from the cut (all layers, `layer` or not)
+    cut = _dxf_closed_polylines(data, layer)
     if cut is not None:
-        data, open_lines = cut
+        data, open_lines, closed_counts = cut
+        _check_outline_count(closed_counts, layer)
     try:
         doc, _auditor = recover.read(io.BytesIO(data))
     except (DXFError, OSError, UnicodeError, ValueError, IndexError, KeyError, TypeError) as exc:
@@ -486,8 +513,8 @@ def _read_dxf(data: bytes, layer: str | None) -> SiteSource:
             pts = [(float(v.x), float(v.y)) for v in make_path(e).flattening(0.01)]
         except Exception:
             continue
-        closed = bool(e.closed if e.dxftype() == "LWPOLYLINE" else e.is_closed) or (len(pts) > 2 and pts[0] == pts[-1])
-        if not closed or len(pts) < 3:
+        is_closed = bool(e.closed if e.dxftype() == "LWPOLYLINE" else e.is_closed)
+        if not (is_closed or (len(pts) > 2 and pts[0] == pts[-1])) or len(pts) < 3:
             open_lines[name] = open_lines.get(name, 0) + 1
             continue
         rings.setdefault(name, []).append(pts)
@@ -495,8 +522,9 @@ def _read_dxf(data: bytes, layer: str | None) -> SiteSource:
             raise SiteFileProblem("site_file_too_large", "the DXF has too many polyline vertices", None)
     if layer is not None:
         if layer not in rings:
-            listed = ", ".join(f"{k} ({len(v)})" for k, v in sorted(rings.items())) or "none"
-            hint = did_you_mean(layer, rings) or f"layers with closed polylines: {listed}"
+            counts = closed_counts if closed_counts is not None else {k: len(v) for k, v in rings.items()}
+            listed = ", ".join(f"{k} ({v})" for k, v in sorted(counts.items())) or "none"
+            hint = did_you_mean(layer, counts) or f"layers with closed polylines: {listed}"
             raise SiteFileProblem("site_file_layer", f"the DXF has no closed polyline on layer '{layer}'", hint)
         rings = {layer: rings[layer]}
     if not rings:
