@@ -333,3 +333,14 @@ def test_thousands_of_closed_polylines_ask_for_the_layer() -> None:
     assert (
         shapely.hausdorff_distance(site_from_file("many.dxf", data, crs="EPSG:4528", layer="红线").geometry, PLOT) < CM
     )
+
+
+def test_a_shapefile_in_another_crs_is_converted_with_a_warning(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame(geometry=[PLOT], crs="EPSG:4490").to_crs("EPSG:32650")  # UTM 50N
+    frame.to_file(tmp_path / "utm.shp", engine="pyogrio")
+    members = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    site = site_from_file("utm.zip", _zip(members))
+    assert site.crs == "cgcs2000" and shapely.hausdorff_distance(site.geometry, PLOT) < 1e-6
+    assert "UTM zone 50N" in site.warnings[0] and "100 m" in site.warnings[0]

@@ -240,10 +240,18 @@ def _read_shapefile(data: bytes, name: str, layer: str | None) -> SiteSource:
             raise SiteFileProblem("site_file_unreadable", f"'{name}': {exc}", None) from None
     geoms = [g for g in frame.geometry if g is not None and not g.is_empty]
     crs, source, geometry = None, None, None
+    warnings: tuple[str, ...] = ()
     if frame.crs is not None:
         crs, geometry = _crs_name(frame.crs, geoms)
         source = "its .prj"
-    return SiteSource("shapefile", geometry=geometry or _combine(geoms, name), crs=crs, crs_from=source)
+        if geometry is not None:
+            warnings = (
+                f"the shapefile's crs ({frame.crs.name}) was converted to CGCS2000 with pyproj; on another datum "
+                "(Xi'an 80, Beijing 54) without published parameters the site may be off by up to about 100 m",
+            )
+    return SiteSource(
+        "shapefile", geometry=geometry or _combine(geoms, name), crs=crs, crs_from=source, warnings=warnings
+    )
 
 
 def _crs_name(crs: Any, geoms: list[BaseGeometry]) -> tuple[str, BaseGeometry | None]:
