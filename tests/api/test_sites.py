@@ -119,3 +119,17 @@ def test_the_site_file_limit(small: LiveServer, tmp_path: Path) -> None:
         # Other paths keep the general body limit (1 MiB), not the site file's.
         r = c.post("/v1/screenings", content=b"{}" + b" " * 5000, headers={"content-type": "application/json"})
         assert r.status_code == 422
+
+
+def test_a_project_body_takes_a_table_but_names_no_file(client: httpx.Client) -> None:
+    project = yaml.safe_load(HOSPITAL.read_text(encoding="utf-8"))
+    project["application_date"] = str(project["application_date"])
+    table = (SITES / "hospital-site-exchange.txt").read_text(encoding="utf-8")
+    project["location"] = {"crs": "cgcs2000-gk3", "table": table}
+    r = client.post("/v1/screenings", json=project)
+    assert r.status_code == 201, r.text
+    assert r.json()["decision"]["tier"] == "registration"
+    assert r.json()["decision"]["location"]["site"]["crs"] == "EPSG:4528"
+    project["location"] = {"crs": "EPSG:4528", "file": "/etc/hostname"}
+    r = client.post("/v1/screenings", json=project)
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "site_file_not_allowed"
