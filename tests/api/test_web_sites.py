@@ -1,21 +1,71 @@
 """The web page's site import (api/static/site-import.js) in headless Chromium: a CAD red line or a
 pasted 界址点 table becomes the site, the map zooms to it, a screening uses it; errors show
-the line and a hint. Fixtures (browser, page) are those of test_web.py."""
+the line and a hint.
+
+test_web.py's session browser holds Playwright's sync API (and its event loop) on the main
+thread for the whole session, and a second one cannot start beside it: these tests run their
+own browser in a thread of their own, whatever order the modules run in."""
 
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import yaml
 
 from ..conftest import ROOT
-from .test_web import base_url, browser, page  # noqa: F401  (fixtures)
+from .test_web import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _unavailable
 
 SITES = ROOT / "tests" / "fixtures" / "sites"
 HOSPITAL = ROOT / "examples" / "site-hospital-in-reform-area.yaml"
 PLOT = [(119.9588, 29.2798), (119.9608, 29.2798), (119.9608, 29.2813), (119.9588, 29.2813)]
+
+
+@pytest.fixture()
+def in_browser(request: pytest.FixtureRequest) -> Iterator[Callable[[Callable[[Any], None]], None]]:
+    """Run `check(page)` on a fresh page at `/` in a browser started in a new thread."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("playwright") is None or not CHROMIUM.exists():
+        _unavailable("playwright or /usr/bin/chromium is missing (scripts/apt-packages.txt)")
+    external = os.environ.get("ENVSCREEN_WEB_URL")
+    base = external.rstrip("/") if external else str(request.getfixturevalue("live_server"))
+
+    def run(check: Callable[[Any], None]) -> None:
+        failure: list[BaseException] = []
+
+        def body() -> None:
+            from playwright.sync_api import sync_playwright
+
+            try:
+                with sync_playwright() as p:
+                    browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                    try:
+                        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+                        context.set_default_timeout(TIMEOUT_MS)
+                        page = context.new_page()
+                        js_errors: list[str] = []
+                        page.on("pageerror", lambda exc: js_errors.append(str(exc)))
+                        page.goto(f"{base}/")
+                        page.wait_for_selector("body[data-ready='1']")
+                        check(page)
+                        assert not js_errors, f"JavaScript errors on the page: {js_errors}"
+                    finally:
+                        browser.close()
+            except BaseException as exc:  # re-raised on the test's own thread
+                failure.append(exc)
+
+        thread = threading.Thread(target=body, name="site-import-browser")
+        thread.start()
+        thread.join()
+        if failure:
+            raise failure[0]
+
+    yield run
 
 
 def _hospital_without_site() -> str:
@@ -25,7 +75,11 @@ def _hospital_without_site() -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-def test_a_dxf_red_line_becomes_the_site_and_is_screened(page: Any) -> None:  # noqa: F811
+def test_a_dxf_red_line_becomes_the_site_and_is_screened(in_browser: Callable[[Callable[[Any], None]], None]) -> None:
+    in_browser(_dxf_red_line)
+
+
+def _dxf_red_line(page: Any) -> None:
     page.get_by_text("导入场址：CAD 红线、KML、Shapefile、界址点坐标表").click()
     page.get_by_label("场址文件（.dxf .kml .kmz .zip .geojson .txt .csv）").set_input_files(
         str(SITES / "hospital-site.dxf")
@@ -51,7 +105,13 @@ def test_a_dxf_red_line_becomes_the_site_and_is_screened(page: Any) -> None:  # 
     assert page.locator("#tier-label").inner_text() == "环境影响登记表"  # the reform area, as the example
 
 
-def test_a_pasted_table_with_swapped_columns_shows_line_and_hint(page: Any) -> None:  # noqa: F811
+def test_a_pasted_table_with_swapped_columns_shows_line_and_hint(
+    in_browser: Callable[[Callable[[Any], None]], None],
+) -> None:
+    in_browser(_pasted_table)
+
+
+def _pasted_table(page: Any) -> None:
     page.get_by_text("导入场址：CAD 红线、KML、Shapefile、界址点坐标表").click()
     rows = (SITES / "hospital-site-jzd.txt").read_bytes().decode("gb18030").splitlines()[3:]
     swapped = [rows[0], *[",".join([r.split(",")[0], r.split(",")[2], r.split(",")[1]]) for r in rows[1:]]]
