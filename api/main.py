@@ -26,7 +26,7 @@ from . import problems
 from .catalog import Catalog
 from .problems import ProblemError
 from .records import Records, make_engine
-from .routes import codes, health, questions, rule_packs, screenings, sites, vocabulary, zones
+from .routes import codes, health, questions, report, rule_packs, screenings, sites, vocabulary, zones
 from .service import ENVSCREEN_VERSION, Service
 from .settings import Settings
 
@@ -157,7 +157,7 @@ def create_app(settings: Settings | None = None, *, screener: Screener | None = 
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (screenings, questions, rule_packs, zones, vocabulary, codes, health, sites):
+    for module in (screenings, questions, report, rule_packs, zones, vocabulary, codes, health, sites):
         app.include_router(module.router)
     # Site files upload to their own path with their own (larger) limit; the multipart framing
     # adds a little to the file itself.

@@ -42,6 +42,12 @@ class ProjectCreate(BaseModel):
         description="new | expansion | relocation | renovation | standard_upgrade_only", examples=["new"]
     )
     id: str | None = Field(default=None, description="your own reference for the project")
+    project_code: str | None = Field(
+        default=None,
+        description="the national investment project code (项目代码); records can be looked up by it",
+        pattern=r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{6}$",
+        examples=["2020-330999-26-03-012345"],
+    )
     description: str | None = None
     industry_codes: list[str] | None = Field(default=None, description="GB/T 4754-2017 codes, as strings")
     project_types: list[str] | None = Field(default=None, description="for items without an industry code")
@@ -74,12 +80,58 @@ class Versions(BaseModel):
 DECISION_DOC = "the decision in the stable JSON form of docs/output.md (schema envscreen/decision/v2)"
 
 
+class ValueChange(BaseModel):
+    """One field of a decision, as stored (old) and as screened again (new)."""
+
+    field: str = Field(examples=["tier"])
+    old: Any = Field(examples=["registration"])
+    new: Any = Field(examples=["report_form"])
+
+
+class ImpactProject(BaseModel):
+    """A stored screening whose outcome changes under today's rules, and the rules behind it."""
+
+    id: str
+    created_at: dt.datetime
+    project_name: str | None
+    changes: list[ValueChange] = Field(description="tier, national_tier, status, admissibility, procedure: old -> new")
+    rules_added: list[str] = Field(description="rules (directory clauses, list entries) that hold now, not then")
+    rules_removed: list[str] = Field(description="rules that held then, not now")
+
+
+class ImpactFailure(BaseModel):
+    id: str
+    code: str
+    message: str
+
+
+class ImpactTransition(BaseModel):
+    field: str
+    old: Any
+    new: Any
+    projects: int
+
+
+class ImpactReport(BaseModel):
+    """Stored screenings screened again with today's rules and zones: which outcomes move."""
+
+    total: int = Field(description="records that pass the filters")
+    checked: int = Field(description="records screened again in this page")
+    changed: list[ImpactProject]
+    unchanged: int
+    failed: list[ImpactFailure] = Field(description="records whose input no longer screens, with the error")
+    summary: list[ImpactTransition] = Field(description="projects per change of each field, in this page")
+    next: str | None = Field(description="the next page, or null")
+    versions: Versions
+
+
 class Rerun(BaseModel):
     """The stored input screened again with today's rules and zones."""
 
     decision: dict[str, Any] = Field(description=DECISION_DOC)
     agrees: bool = Field(description="true when no field of the decision differs (screened_on aside)")
     differences: list[str] = Field(description="decision fields that differ, e.g. tier, admissibility.status")
+    changes: list[ValueChange] = Field(description="each differing field with its stored and its new value")
     versions: Versions
 
 
@@ -94,6 +146,32 @@ class ScreeningPublic(BaseModel):
     input: dict[str, str] | None = Field(default=None, description="{media_type, text} as submitted (GET only)")
     envscreen_version: str | None = None
     rerun: Rerun | None = None
+
+
+class ScreeningSummary(BaseModel):
+    """One stored screening in a list: what an agency filters and counts by."""
+
+    id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    created_at: dt.datetime
+    project_name: str
+    project_id: str | None = Field(default=None, description="the project's own `id`")
+    project_code: str | None = Field(default=None, description="the national 项目代码, when the project gave one")
+    status: str | None = Field(default=None, description="determined | needs_more_information | needs_manual_check")
+    tier: str | None = Field(default=None, description="the final tier (local packs applied); null while open")
+    national_tier: str | None = None
+    admissibility: str | None = None
+    pack_versions: list[str] = Field(description="id@version of the directory edition and the local packs applied")
+    envscreen_version: str
+
+
+class ScreeningPage(BaseModel):
+    """A page of stored screenings, newest first, and how many pass the filters in all."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[ScreeningSummary]
+    next: str | None = Field(default=None, description="the URL of the next page; null on the last")
 
 
 class BatchCreate(BaseModel):

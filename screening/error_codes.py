@@ -18,6 +18,7 @@ class Code(NamedTuple):
 
 
 IN, P, R, Z, E, A = "InputError", "ProjectError", "RuleError", "ZoneError", "EngineError", "ProblemError"
+S = "SetupError"
 
 CODES: dict[str, Code] = {
     # input that cannot be read as it was written
@@ -44,8 +45,21 @@ CODES: dict[str, Code] = {
     "input_no_projects": Code(IN, "no project files (*.yaml, *.yml, *.json) where the command looked"),
     "input_no_site": Code(IN, "`--map` for a project without a location"),
     "input_no_zones": Code(IN, "`--map` without zone layers"),
+    "input_report_format": Code(IN, "`--report` (or the API's `format`) names neither .pdf nor .docx"),
+    "input_report_unwritable": Code(IN, "the `--report` file cannot be written (folder missing or not writable)"),
     "input_date_required": Code(IN, "several versions of a pack are loaded and the screening has no date"),
     "input_no_directory_in_force": Code(IN, "no edition of the national directory is in force on the screening date"),
+    # envscreen batch
+    "batch_unknown_input": Code(
+        IN, "`batch` input that is neither a folder of project files nor a CSV, Excel or Parquet table"
+    ),
+    "batch_unknown_output": Code(IN, "`batch --out` with a suffix other than .parquet, .csv, .xlsx"),
+    "batch_unknown_column": Code(IN, "a table column the batch layout does not have, or no `name` column"),
+    "batch_duplicate_column": Code(IN, "a table column given twice"),
+    "batch_no_dask": Code(IN, "`--scheduler` without Dask distributed installed"),
+    "batch_scheduler_unreachable": Code(IN, "`--scheduler` names a Dask scheduler that cannot be reached"),
+    "batch_internal_error": Code(E, "a project's screening failed inside envscreen (a bug): kept as its row"),
+    "batch_worker_died": Code(E, "a worker process died twice while screening a project: kept as its row"),
     # the project
     "project_empty": Code(P, "the project file is empty"),
     "project_not_mapping": Code(P, "the project is not a mapping of fields"),
@@ -66,6 +80,7 @@ CODES: dict[str, Code] = {
     "project_code_not_quoted": Code(P, "an industry code written as a number (YAML may read it in octal)"),
     "project_bad_code": Code(P, "an industry code that is not 2 to 4 digits (or a section letter)"),
     "project_unknown_code": Code(P, "an industry code that is not in GB/T 4754-2017"),
+    "project_bad_project_code": Code(P, "`project_code` is not shaped like 2020-330999-26-03-012345 (项目代码)"),
     "project_unknown_answer": Code(P, "an answer to a question id that does not exist"),
     "project_answer_contradicts": Code(P, "an answer that contradicts a listed term, code or quantity"),
     # the site (a project's `location`)
@@ -174,10 +189,13 @@ CODES: dict[str, Code] = {
     "engine_unhandled": Code(E, "no rule handled the facts (the catch-all rule is missing)"),
     "engine_item_too_large": Code(E, "an item compiles to more rules or facts than durable-rules handles"),
     "engine_list_outcomes": Code(E, "a local list rule did not record its three outcomes"),
+    # the machine (exit code 1, 500 in the API: a system package is missing)
+    "report_no_cjk_font": Code(S, "the CJK font of the PDF report is not installed (Debian fonts-wqy-microhei)"),
     # API request items (problem+json `errors[].code`)
     "request_{validation type}": Code(A, "a query or path parameter fails validation, e.g. request_missing"),
     "request_unsupported_media_type": Code(A, "a body sent as neither JSON nor YAML"),
     "request_batch_too_large": Code(A, "a batch with more projects than the limit"),
+    "request_bad_filter": Code(A, "a GET /v1/screenings filter that is not valid (an unknown tier, dates swapped)"),
     "request_bad_bbox": Code(A, "a bbox that is not minlon,minlat,maxlon,maxlat"),
     "request_site_source": Code(A, "POST /v1/sites/parse without exactly one of the form fields file and table"),
 }

@@ -39,7 +39,7 @@ STAGES = (
     "decide",
     "report",
 )
-ON_TOP = {"screener", "cli", "__init__"}  # the pipeline and its adapters: may import every stage
+ON_TOP = {"screener", "cli", "__init__", "batch"}  # the pipeline, its adapters and batch runs: may import every stage
 TOOLS_ON_TOP = {"screening/packs/cases.py"}  # a pack's test cases run the whole screener
 API_MAY_IMPORT = {
     "screening": set(screening.__all__),
@@ -48,6 +48,10 @@ API_MAY_IMPORT = {
     "screening.report.render": {"decision_to_dict", "questions_to_dict"},  # the JSON the API returns
     "screening.packs.ruleset": {"RuleSet"},
     "screening.project.site": {"site_from_file"},  # POST /v1/sites/parse: an uploaded site file
+    # impact of a rule change over stored records: the same comparison as `envscreen rules diff`
+    "screening.batch.impact": {"FIELDS", "compare", "outcome_of_decision", "value_changes"},
+    # the pre-screening opinion (PDF, Word) the API returns, with the map check --map draws
+    "screening.report.document": {"FORMATS", "content_disposition", "render_report", "site_map_png"},
 }
 
 

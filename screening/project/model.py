@@ -19,10 +19,16 @@ if TYPE_CHECKING:
 
 _CODE = re.compile(r"^[0-9]{2,4}$")
 _SECTION_CODE = re.compile(r"^[A-Ta-t]([0-9]{2,4})?$")
+# The code the national investment project online approval platform (全国投资项目在线审批监管平台)
+# gives every project: year (4 digits), admin division (6), industry (2), project kind (2),
+# serial (6). Only this shape is checked: the digits' meanings are the platform's business.
+_PROJECT_CODE = re.compile(r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{6}$")
+_PROJECT_CODE_DIGITS = 20
 _LEVEL_ZH = {2: "division (大类)", 3: "group (中类)", 4: "class (小类)"}
 _FIELDS = {
     "name": "project name (required)",
     "id": "your own reference for the project",
+    "project_code": "the national investment project code (项目代码), e.g. 2020-330999-26-03-012345",
     "description": "free text",
     "construction": "construction kind (required)",
     "industry_codes": "GB/T 4754-2017 industry codes",
@@ -63,6 +69,7 @@ class Project:
     touches_main_works: bool | None = None
     application_date: dt.date | None = None
     id: str | None = None
+    project_code: str | None = None  # the national 项目代码, shape-checked
     description: str | None = None
     location: dict[str, Any] | None = None
     answers: dict[str, bool] = field(default_factory=dict)
@@ -187,6 +194,7 @@ class _Validator:
             touches_main_works=self.boolean("touches_main_works", data.get("touches_main_works")),
             application_date=self.date("application_date", data.get("application_date")),
             id=None if data.get("id") is None else self.text("id", data["id"]),
+            project_code=self.project_code(data.get("project_code")),
             description=None if data.get("description") is None else self.text("description", data["description"]),
             location=self.location(data.get("location")),
             answers={k: v for k, v in answers.items() if not k.startswith("quantities.")},
@@ -202,6 +210,30 @@ class _Validator:
         if len(s) > 500:
             raise self.fail((key,), "project_value_too_long", f"'{key}' is longer than 500 characters")
         return s
+
+    def project_code(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(
+                ("project_code",),
+                "project_wrong_type",
+                "'project_code' must be text like '2020-330999-26-03-012345'",
+                hint="quote it: a spreadsheet or YAML may read the digits as a number or a date",
+            )
+        code = value.strip()
+        if _PROJECT_CODE.match(code):
+            return code
+        digits = re.sub(r"[^0-9]", "", code)
+        hint = "the shape is YYYY-DDDDDD-II-TT-NNNNNN: year, admin division, industry, kind, serial"
+        if len(digits) == _PROJECT_CODE_DIGITS and not re.search(r"[^0-9\s\-－—_/.]", code):
+            hint = f"did you mean '{digits[:4]}-{digits[4:10]}-{digits[10:12]}-{digits[12:14]}-{digits[14:]}'?"
+        raise self.fail(
+            ("project_code",),
+            "project_bad_project_code",
+            f"'{code[:40]}' is not a national project code (项目代码)",
+            hint=hint,
+        )
 
     def choice(self, key: str, value: Any, section: str) -> str:
         terms = self.vocab.terms(section)

@@ -100,6 +100,12 @@ class YamlDoc:
 
 def read_yaml_file(path: Path | str, *, max_bytes: int = MAX_BYTES) -> YamlDoc:
     """Read and parse one YAML file; raise InputError naming the file on any problem."""
+    return parse_yaml(read_text_file(path, max_bytes=max_bytes), source=str(path), max_bytes=max_bytes)
+
+
+def read_text_file(path: Path | str, *, max_bytes: int = MAX_BYTES) -> str:
+    """Read one file as UTF-8 text of at most `max_bytes`; raise InputError naming the file.
+    (`envscreen batch` reads here and parses in its workers.)"""
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -130,7 +136,7 @@ def read_yaml_file(path: Path | str, *, max_bytes: int = MAX_BYTES) -> YamlDoc:
             file=str(p),
             hint="save the file as UTF-8",
         ) from None
-    return parse_yaml(text, source=str(p), max_bytes=max_bytes)
+    return text
 
 
 def parse_yaml(text: str, *, source: str = "<input>", max_bytes: int = MAX_BYTES) -> YamlDoc:
