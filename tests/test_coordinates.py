@@ -11,7 +11,7 @@ from pyproj import Geod
 from shapely.geometry import Point
 
 from screening import ProjectError, load_rules, parse_project
-from screening.project.coordinates import epsg_code, from_wgs84, resolve_crs
+from screening.project.coordinates import CoordinateProblem, epsg_code, from_wgs84, resolve_crs
 from screening.project.site import parse_site
 
 from .conftest import MINI_RULES
@@ -82,6 +82,15 @@ def test_the_crs_names() -> None:
     assert resolve_crs("epsg:4528", zone=40).name == "EPSG:4528"  # type: ignore[union-attr]
     assert resolve_crs("cgcs2000-gk3", meridian=120).name == "EPSG:4528"  # type: ignore[union-attr]
     assert resolve_crs("Baidu") == "bd09" and resolve_crs("BD-09") == "bd09"
+    assert resolve_crs("EPSG：4528").name == "EPSG:4528"  # type: ignore[union-attr]  # a Chinese colon
+    # Names as QGIS and ArcGIS print them.
+    assert resolve_crs("CGCS2000 / 3-degree Gauss-Kruger zone 40").name == "EPSG:4528"  # type: ignore[union-attr]
+    assert resolve_crs("CGCS2000_3_Degree_GK_CM_120E").name == "EPSG:4549"  # type: ignore[union-attr]
+    assert resolve_crs("WGS 84") == "wgs84"
+    for not_taken in ("WGS 84 / UTM zone 50N", "+proj=longlat +datum=WGS84", "https://example.org/crs", "foo"):
+        with pytest.raises(CoordinateProblem) as info:
+            resolve_crs(not_taken)
+        assert info.value.code == "site_bad_crs"
 
 
 GK_BAD = [

@@ -141,7 +141,7 @@ def resolve_crs(value: Any, zone: Any = None, meridian: Any = None) -> str | Gau
         raise CoordinateProblem(
             "site_missing_crs", "the location needs a crs: which map the coordinates come from", CRS_HINT, "crs"
         )
-    text = str(value).strip().lower().replace(" ", "") if isinstance(value, (str, int)) else ""
+    text = str(value).strip().lower().replace(" ", "").replace("：", ":") if isinstance(value, (str, int)) else ""
     if isinstance(value, bool):
         text = ""
     geographic = GEOGRAPHIC_ALIASES.get(text)
@@ -168,11 +168,35 @@ def resolve_crs(value: Any, zone: Any = None, meridian: Any = None) -> str | Gau
         return _with_zone(gk, zone, meridian, fixed=True)
     width = _GK_NAMES.get(text)
     if width is None:
+        named = _by_name(value)
+        if named is not None:
+            if isinstance(named, GaussKruger):
+                return _with_zone(named, zone, meridian, fixed=True)
+            return resolve_crs(named, zone, meridian)
         hint = CRS_HINT
         if re.fullmatch(r"(cgcs2000|cgcs)?[-_/]?(gk|3|6|3°|3度|三度)?.*", text) and ("gk" in text or "度" in text):
             hint = "did you mean cgcs2000-gk3 (3-degree zones) with zone: or central_meridian:?"
         raise CoordinateProblem("site_bad_crs", f"unknown crs '{value}'", hint, "crs")
     return _with_zone(GaussKruger(width, None, None, text), zone, meridian, fixed=False)
+
+
+def _by_name(value: Any) -> str | GaussKruger | None:
+    """A crs given by its name as GIS programs print it ("CGCS2000 / 3-degree Gauss-Kruger zone 40",
+    "CGCS2000_3_Degree_GK_CM_120E"), looked up in PROJ's database; None when it is not one we take.
+    Only names: PROJ strings (+proj=...), JSON and URLs are not looked up."""
+    if not isinstance(value, str) or len(value) > 200 or value.strip()[:1] in ("+", "{", "[") or "://" in value:
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        code = CRS.from_user_input(value.strip()).to_epsg(min_confidence=70)
+    except CRSError:
+        return None
+    if code in (4326, 4490):
+        return "wgs84" if code == 4326 else "cgcs2000"
+    gk = _from_epsg(code) if code is not None else None
+    return GaussKruger(gk.width, gk.zone, gk.prefixed, value.strip()) if gk is not None else None
 
 
 def _with_zone(gk: GaussKruger, zone: Any, meridian: Any, *, fixed: bool) -> GaussKruger:
