@@ -298,7 +298,9 @@ class SiteProperties(BaseModel):
     kind: str = Field(description="point | line | polygon", examples=["polygon"])
     crs: str = Field(description="the crs the coordinates were read in, e.g. EPSG:4528, wgs84", examples=["EPSG:4528"])
     warnings: list[str] = Field(description="e.g. a DXF with closed polylines on several layers (their union)")
-    vertices: int = Field(description="vertices of the site as read (after any simplification)")
+    vertices: int = Field(
+        description="vertices of the site as read (after any simplification; a ring's closing point not counted)"
+    )
 
 
 class SitePublic(BaseModel):

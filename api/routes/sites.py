@@ -29,6 +29,13 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _vertices(geometry: Any) -> int:
+    """Vertices as the user counts them: a ring's closing point repeats its first."""
+    parts = shapely.get_parts(geometry)
+    rings = sum(1 + shapely.get_num_interior_rings(p) for p in parts if p.geom_type == "Polygon")
+    return int(shapely.get_num_coordinates(geometry)) - int(rings)
+
+
 def _too_large(limit: int) -> ProblemError:
     return ProblemError(
         413,
@@ -109,7 +116,7 @@ async def parse_site_file(
                 "kind": site.kind,
                 "crs": site.crs,
                 "warnings": list(site.warnings),
-                "vertices": int(shapely.get_num_coordinates(site.geometry)),
+                "vertices": _vertices(site.geometry),
             },
         }
         return json.dumps(feature, ensure_ascii=False)

@@ -45,6 +45,7 @@ def test_a_site_file_becomes_a_wgs84_feature(client: httpx.Client, name: str, fo
     body = r.json()
     assert body["type"] == "Feature" and body["properties"]["kind"] == "polygon" and body["properties"]["crs"] == crs
     assert shapely.hausdorff_distance(shape(body["geometry"]), PLOT) < 1e-7
+    assert body["properties"]["vertices"] == 4
 
 
 def test_the_returned_geometry_screens_like_the_example(client: httpx.Client) -> None:

@@ -88,7 +88,7 @@ def _dxf_red_line(page: Any) -> None:
     page.get_by_label("DXF 图层或 Shapefile 名（可选）").fill("红线")
     page.get_by_role("button", name="读取场址").click()
     page.wait_for_selector("body[data-site-imported='polygon']")
-    assert page.locator("#si-status").inner_text() == "已读入面（EPSG:4528，5 个顶点），地图已缩放到场址"
+    assert page.locator("#si-status").inner_text() == "已读入面（EPSG:4528，4 个顶点），地图已缩放到场址"
     assert page.locator("#site-summary").inner_text() == "面：4 个顶点"
     assert page.locator("input[name='draw-mode'][value='polygon']").is_checked()
     zoom = page.evaluate("() => window.envscreenMap.getZoom()")
