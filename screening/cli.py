@@ -113,6 +113,24 @@ def check(
             "--ask", help="ask the questions that decide the tier one at a time, then write the answers into the file"
         ),
     ] = False,
+    site: Annotated[
+        Path | None,
+        typer.Option(
+            "--site",
+            help="the site from a file, in place of the project's location: .dxf (CAD red line), .kml/.kmz, "
+            ".zip (Shapefile), .geojson, .txt/.csv (界址点 table)",
+        ),
+    ] = None,
+    site_crs: Annotated[
+        str | None,
+        typer.Option(
+            "--site-crs",
+            help="the crs of --site when the file does not say it (DXF, tables): e.g. EPSG:4528, cgcs2000-gk3, gcj02",
+        ),
+    ] = None,
+    site_layer: Annotated[
+        str | None, typer.Option("--site-layer", help="the DXF layer (or shapefile in a zip) of the site's outline")
+    ] = None,
 ) -> None:
     """Screen projects: the EIA tier under the 2021 directory and the local packs, admissibility
     of the site on the zone layers, with reasons and next steps."""
@@ -132,11 +150,15 @@ def check(
     batch = len(files) > 1 or any(p.is_dir() for p in paths)
     if report_path is not None:
         _report_target(report_path, files[0], batch)  # a wrong extension fails before any screening
+    site_file = None
+    if site is not None:
+        given = {"file": str(site), "crs": site_crs, "layer": site_layer}
+        site_file = {k: v for k, v in given.items() if v is not None}
     results: list[dict[str, Any]] = []
     worst = 0
     for f in files:
         try:
-            project = load_project(f, screener.vocabulary)
+            project = load_project(f, screener.vocabulary, site_file=site_file)
             decision = screener.screen(project, on=on)
             if map_path is not None:
                 _write_map(screener, project, f, map_path, batch)
@@ -186,7 +208,8 @@ def _ask(screener: Screener, file: Path, on: dt.date, lang: Lang) -> None:
         data = dict(doc.data) if isinstance(doc.data, dict) else doc.data
         if answers and isinstance(data, dict):
             data["answers"] = {**(data.get("answers") or {}), **answers}
-        decision = screener.screen(project_from_doc(YamlDoc(data, doc.source, doc.lines), screener.vocabulary), on=on)
+        project = project_from_doc(YamlDoc(data, doc.source, doc.lines), screener.vocabulary, base_dir=file.parent)
+        decision = screener.screen(project, on=on)
         open_qs = [q for q in decision.questions if q.id not in skipped]
         if decision.status == "determined" or not open_qs:
             break
