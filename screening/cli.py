@@ -472,7 +472,8 @@ def _coverage_table(report: Any) -> None:
     for kind in ("entry", "clause"):
         n = sum(1 for c in report.coverage if c.kind == kind)
         if n:
-            typer.echo(f"{kind} coverage: {report.coverage_percent(kind):.1f}% of {n} {"entries" if kind == "entry" else "clauses"} x (fires, not fires)")
+            plural = "entries" if kind == "entry" else "clauses"
+            typer.echo(f"{kind} coverage: {report.coverage_percent(kind):.1f}% of {n} {plural} x (fires, not fires)")
     typer.echo(f"coverage: {report.coverage_percent():.1f}%")
 
 
