@@ -6,6 +6,7 @@ Findings (docs/rule-packs.md, "Linting a pack"):
   load_error            the pack (or the layers) does not load: the loader's own error
   unquoted_code         a code written as a plain YAML number (`0313` is octal to YAML 1.1)
   unknown_zone_code     an entry names a unit / park / area code no layer of that kind has
+  unknown_zone_kind     an entry names a zone kind no layer has (undecided at every site)
   unknown_jurisdiction  the pack's jurisdiction matches no admin code of the layers
   never_fires           an entry's conditions contradict each other
   always_fires          an entry without conditions: every project in the jurisdiction
@@ -30,7 +31,7 @@ from pyproj import CRS
 from ..errors import EnvscreenError
 from ..sources.yaml_doc import RULE_FILE_MAX_BYTES, read_yaml_file
 from ..zones.layers import MANIFEST_NAME, ZoneSet
-from .conditions import All, AnyOf, Cmp, Manual, Node, leaves, zone_selector
+from .conditions import All, AnyOf, Cmp, Manual, Node, leaves, nnf, zone_selector
 from .local import LocalPack, load_local_pack, pack_kind
 
 ERROR, WARNING = "error", "warning"
@@ -197,6 +198,8 @@ def _contradiction(conj: list[Cmp | Manual]) -> str | None:
             return f"{name} must equal {' and '.join(sorted(eqs))} at once"
         for c in cmps:
             if c.op == "eq" and any(o.op == "neq" and o.value == c.value for o in cmps):
+                if c.value is True:
+                    return f"{c.section} {name} must hold and not hold"
                 return f"{name} must be and not be {c.value!r}"
         nums = [c for c in cmps if c.op in ("gte", "gt", "lt", "lte") and isinstance(c.value, (int, float))]
         for a, b in itertools.product(nums, nums):
@@ -233,15 +236,15 @@ def _condition_findings(pack: LocalPack) -> list[Finding]:
                     "check the 'all:' lists of applies and when (one of the values is likely a typo)",
                 )
             )
-        elif e.condition is True:
+        elif e.condition is True or _never(nnf(e.condition, negate=True)):
+            what = "has no conditions" if e.condition is True else "has conditions that always hold"
             out.append(
                 Finding(
                     "always_fires",
                     WARNING,
                     e.source,
                     e.line,
-                    f"entry '{e.id}' has no conditions: it fires ({e.effect}) for every project anywhere in "
-                    f"{pack.jurisdiction}",
+                    f"entry '{e.id}' {what}: it fires ({e.effect}) for every project anywhere in {pack.jurisdiction}",
                     "give it 'applies: {zone: ...}' or a 'when:' condition, unless it truly binds every project",
                 )
             )
@@ -283,10 +286,25 @@ def _zone_code_findings(pack: LocalPack, zones: ZoneSet) -> list[Finding]:
     codes: dict[str, set[str]] = {
         str(kind): {str(c) for c in group["code"] if c is not None} for kind, group in feats.groupby("kind")
     }
+    kinds = {info.kind for info in zones.layers.values()}
     for e in pack.entries:
         named = {str(leaf.term) for leaf in leaves(e.condition) if isinstance(leaf, Cmp) and leaf.section == "zones"}
         for term in sorted(named):
             sel = zone_selector(term)
+            if str(sel["kind"]) not in codes and str(sel["kind"]) not in kinds:
+                out.append(
+                    Finding(
+                        "unknown_zone_kind",
+                        WARNING,
+                        e.source,
+                        _line_of_value(e.source, e.line, str(sel["kind"])),
+                        f"entry '{e.id}' names zones of kind {sel['kind']}, but no layer has that kind: "
+                        "the entry is left undecided (may fire) at every site",
+                        f"add a {sel['kind']} layer to the zones (an empty one with none_in_jurisdiction: true "
+                        "if the jurisdiction has none)",
+                    )
+                )
+                continue
             if "code" not in sel:
                 continue
             kind, code = str(sel["kind"]), str(sel["code"])
