@@ -477,6 +477,43 @@ def _coverage_table(report: Any) -> None:
     typer.echo(f"coverage: {report.coverage_percent():.1f}%")
 
 
+@rules_app.command("lint")
+def rules_lint(
+    rules: Annotated[Path, typer.Option("--rules", help="the directory of local rule packs to check")],
+    zones: ZonesOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help="warnings fail the run too")] = False,
+    tolerance_m2: Annotated[
+        float, typer.Option("--tolerance-m2", min=0, help="control-unit gaps and overlaps up to this area are slivers")
+    ] = 10.0,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json (for CI)")] = Format.text,
+) -> None:
+    """Check local rule packs against the zone layers they are meant for: zone codes no layer
+    has, jurisdictions no admin boundary has, unquoted codes, control units that do not tile the
+    jurisdiction, a work CRS of another zone, entries that never or always fire, overlapping
+    versions. Exit 0 clean, 1 on errors (on warnings too with --strict)."""
+    from .packs.lint import lint
+
+    if not rules.is_dir():
+        raise RuleError("rules_dir_missing", "the rules directory does not exist", file=str(rules))
+    findings = lint(rules, zones, tolerance_m2=tolerance_m2)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    failed = errors > 0 or (strict and warnings > 0)
+    if fmt is Format.json:
+        typer.echo(
+            json.dumps(
+                {"ok": not failed, "errors": errors, "warnings": warnings, "findings": [f.to_dict() for f in findings]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for f in findings:
+            typer.echo(str(f))
+        typer.echo(f"{errors} errors, {warnings} warnings")
+    raise typer.Exit(1 if failed else 0)
+
+
 @rules_app.command("stats")
 def rules_stats(rules: RulesOpt = None, no_bundled_rules: NoBundledOpt = False) -> None:
     """Count items, clauses, clauses with a manual check, and compiled rulesets."""
