@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import EnvscreenError, InputError
+from .errors import EnvscreenError, InputError, RuleError
 from .project.model import load_project
 from .report.render import decision_to_dict, render_json, render_markdown, render_text
 from .screener import Screener

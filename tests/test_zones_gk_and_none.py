@@ -89,7 +89,12 @@ def test_none_in_jurisdiction_makes_the_kind_checked_and_absent(tmp_path: Path) 
     from screening.facts.derive import Facts
 
     project = project_from_data(
-        {"name": "t", "construction": "new", "industry_codes": ["3411"], "location": {"crs": "wgs84", "point": [119.960719, 29.266739]}},
+        {
+            "name": "t",
+            "construction": "new",
+            "industry_codes": ["3411"],
+            "location": {"crs": "wgs84", "point": [119.960719, 29.266739]},
+        },
         VOCAB,
     )
     for flag, expected in ((True, False), (None, None)):

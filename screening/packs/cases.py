@@ -186,7 +186,8 @@ def _located(d: Any, case: ListCase, pack: LocalPack | None) -> str | None:
     if pack is not None and pack.jurisdiction != "CN" and not pack.covers(tuple(d.location["jurisdictions"])):
         return (
             f"the site lies in {d.location['jurisdictions'] or 'no admin boundary'}, outside the jurisdiction "
-            f"{pack.jurisdiction} of {pack.id}: its entries were not screened (give the pack's own layers with --zones DIR)"
+            f"{pack.jurisdiction} of {pack.id}: its entries were not screened "
+            "(give the pack's own layers with --zones DIR)"
         )
     return None
 
@@ -321,20 +322,25 @@ def run_suite(screener: Screener, items: set[int] | None = None, only: Path | No
                 without.append(item.number)
                 continue
             reached: set[str] = set()
-            fired: set[str] = set()
-            quiet: set[str] = set()
+            clauses_fired: set[str] = set()
+            clauses_quiet: set[str] = set()
             for case in cases:
                 r, on, off = run_case_clauses(screener, case, pack.effective_from, item)
                 results.append(r)
-                fired |= on
-                quiet |= off
+                clauses_fired |= on
+                clauses_quiet |= off
                 if r.ok and case.expect.get("tier"):
                     reached.add(case.expect["tier"])
             uncovered += [f"item {item.number} {c.tier}" for c in item.columns if c.tier not in reached]
             coverage += [
                 CoverageRow(
-                    "clause", f"{pack.id} {pack.version} item {item.number}", c.id, item.source, None,
-                    c.id in fired, c.id in quiet,
+                    "clause",
+                    f"{pack.id} {pack.version} item {item.number}",
+                    c.id,
+                    item.source,
+                    None,
+                    c.id in clauses_fired,
+                    c.id in clauses_quiet,
                 )
                 for col in item.columns
                 for c in col.clauses
