@@ -39,8 +39,10 @@ ERROR, WARNING = "error", "warning"
 CODE_KEYS = ("code", "industry_code", "industry_codes", "jurisdiction")
 # A DNF larger than this is not expanded (the check is skipped, never guessed).
 MAX_CONJUNCTS = 512
-# Gap and overlap areas at or below this many m² are digitising noise, not a finding.
-DEFAULT_TOLERANCE_M2 = 1.0
+# Gap and overlap areas at or below this many m² are digitising noise, not a finding: a 2 km
+# shared edge whose vertices are rounded to the millimetre (a projected layer) leaves about 2 m².
+# `envscreen rules lint --tolerance-m2` has the same default.
+DEFAULT_TOLERANCE_M2 = 10.0
 
 
 @dataclass(frozen=True)
@@ -511,7 +513,7 @@ def pack_dirs(rules_dir: Path) -> list[Path]:
 
 
 def lint(
-    rules_dir: Path,
+    rules_dir: Path | str,
     zones: Path | str | None = None,
     *,
     tolerance_m2: float = DEFAULT_TOLERANCE_M2,
@@ -522,6 +524,7 @@ def lint(
     from .ruleset import TIERS, default_rules_dir, extend_vocabulary
     from .vocabulary import load_vocabulary
 
+    rules_dir = Path(rules_dir)
     findings: list[Finding] = []
     try:
         base = default_rules_dir()
