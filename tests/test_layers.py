@@ -40,7 +40,8 @@ STAGES = (
     "report",
 )
 ON_TOP = {"screener", "cli", "__init__", "batch"}  # the pipeline, its adapters and batch runs: may import every stage
-TOOLS_ON_TOP = {"screening/packs/cases.py"}  # a pack's test cases run the whole screener
+# a pack's test cases run the whole screener; its lint loads the layers the pack is meant for
+TOOLS_ON_TOP = {"screening/packs/cases.py", "screening/packs/lint.py"}
 API_MAY_IMPORT = {
     "screening": set(screening.__all__),
     "screening.decide.tier": {"citation"},  # the catalog prints clauses as findings cite them
