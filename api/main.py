@@ -26,7 +26,7 @@ from . import problems
 from .catalog import Catalog
 from .problems import ProblemError
 from .records import Records, make_engine
-from .routes import codes, health, questions, rule_packs, screenings, vocabulary, zones
+from .routes import codes, health, questions, report, rule_packs, screenings, vocabulary, zones
 from .service import ENVSCREEN_VERSION, Service
 from .settings import Settings
 
@@ -155,7 +155,7 @@ def create_app(settings: Settings | None = None, *, screener: Screener | None = 
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (screenings, questions, rule_packs, zones, vocabulary, codes, health):
+    for module in (screenings, questions, report, rule_packs, zones, vocabulary, codes, health):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     _document_problems(app)

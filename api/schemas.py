@@ -80,12 +80,58 @@ class Versions(BaseModel):
 DECISION_DOC = "the decision in the stable JSON form of docs/output.md (schema envscreen/decision/v2)"
 
 
+class ValueChange(BaseModel):
+    """One field of a decision, as stored (old) and as screened again (new)."""
+
+    field: str = Field(examples=["tier"])
+    old: Any = Field(examples=["registration"])
+    new: Any = Field(examples=["report_form"])
+
+
+class ImpactProject(BaseModel):
+    """A stored screening whose outcome changes under today's rules, and the rules behind it."""
+
+    id: str
+    created_at: dt.datetime
+    project_name: str | None
+    changes: list[ValueChange] = Field(description="tier, national_tier, status, admissibility, procedure: old -> new")
+    rules_added: list[str] = Field(description="rules (directory clauses, list entries) that hold now, not then")
+    rules_removed: list[str] = Field(description="rules that held then, not now")
+
+
+class ImpactFailure(BaseModel):
+    id: str
+    code: str
+    message: str
+
+
+class ImpactTransition(BaseModel):
+    field: str
+    old: Any
+    new: Any
+    projects: int
+
+
+class ImpactReport(BaseModel):
+    """Stored screenings screened again with today's rules and zones: which outcomes move."""
+
+    total: int = Field(description="records that pass the filters")
+    checked: int = Field(description="records screened again in this page")
+    changed: list[ImpactProject]
+    unchanged: int
+    failed: list[ImpactFailure] = Field(description="records whose input no longer screens, with the error")
+    summary: list[ImpactTransition] = Field(description="projects per change of each field, in this page")
+    next: str | None = Field(description="the next page, or null")
+    versions: Versions
+
+
 class Rerun(BaseModel):
     """The stored input screened again with today's rules and zones."""
 
     decision: dict[str, Any] = Field(description=DECISION_DOC)
     agrees: bool = Field(description="true when no field of the decision differs (screened_on aside)")
     differences: list[str] = Field(description="decision fields that differ, e.g. tier, admissibility.status")
+    changes: list[ValueChange] = Field(description="each differing field with its stored and its new value")
     versions: Versions
 
 

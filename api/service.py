@@ -18,6 +18,7 @@ from importlib.metadata import version as package_version
 from typing import Any
 
 from screening import EnvscreenError, InputError, Project, Screener, parse_project, project_from_data
+from screening.batch.impact import FIELDS, compare, outcome_of_decision, value_changes
 from screening.report.render import decision_to_dict
 from screening.sources.json_doc import first_problem, parse_json
 
@@ -185,6 +186,17 @@ class Service:
         decision = self.screener.screen(self.parse(text, media_type), on=dt.datetime.now(dt.UTC).date())
         return json.dumps(questions_to_dict(decision, self.screener.vocabulary), ensure_ascii=False, default=str)
 
+    def report(self, text: str, media_type: str, fmt: str) -> tuple[bytes, str]:
+        """The pre-screening opinion of a project (nothing stored): the document's bytes and the
+        project's name. The site map is drawn as `check --map` draws it."""
+        from screening.report.document import render_report, site_map_png
+
+        project = self.parse(text, media_type)
+        decision = self.screener.screen(project, on=dt.datetime.now(dt.UTC).date())
+        png = site_map_png(project, self.screener.zones, self.screener.buffer_m)
+        document = render_report(decision, self.screener.vocabulary, fmt, project=project, site_map=png)
+        return document, project.name
+
     def create(
         self, text: str, media_type: str, *, store: bool = True, gate: StoreGate | None = None
     ) -> ScreeningRecord:
@@ -261,13 +273,60 @@ class Service:
             project = self.parse(record.input_text, record.input_media_type)
             again = json.loads(self.screen(project, dt.date.today()))
             differences = diff(stored, again)
+            changes = [c for c in value_changes(stored, again) if c["field"].split(".")[0] not in RERUN_IGNORED]
             out["rerun"] = {
                 "decision": again,
                 "agrees": not differences,
                 "differences": differences,
+                "changes": changes,
                 "versions": self.versions(),
             }
         return out
+
+    def impact(self, filters: Any, *, limit: int, offset: int) -> dict[str, Any]:
+        """Screen a page of stored records again with today's rules and zones: the records whose
+        outcome moves (old -> new, with the rules that cause it), those that no longer screen."""
+        total, records = self.records.search(filters, limit=limit, offset=offset)
+        changed, failed, unchanged = [], [], 0
+        moves: dict[tuple[str, str, str], int] = {}
+        for record in records:
+            try:
+                project = self.parse(record.input_text, record.input_media_type)
+                again = json.loads(self.screen(project, dt.date.today()))
+            except EnvscreenError as exc:
+                failed.append({"id": record.id, "code": exc.code, "message": exc.message})
+                continue
+            c = compare(outcome_of_decision(json.loads(record.decision_json)), outcome_of_decision(again))
+            if not c.changed:
+                unchanged += 1
+                continue
+            for f in c.fields:
+                key = (f.field, json.dumps(f.old), json.dumps(f.new))
+                moves[key] = moves.get(key, 0) + 1
+            changed.append(
+                {
+                    "id": record.id,
+                    "created_at": _iso(record.created_at),
+                    "project_name": record.project_name,
+                    "changes": [{"field": f.field, "old": f.old, "new": f.new} for f in c.fields],
+                    "rules_added": list(c.rules_added),
+                    "rules_removed": list(c.rules_removed),
+                }
+            )
+        order = {f: i for i, f in enumerate(FIELDS)}
+        summary = [
+            {"field": f, "old": json.loads(a), "new": json.loads(b), "projects": n}
+            for (f, a, b), n in sorted(moves.items(), key=lambda kv: (order[kv[0][0]], -kv[1]))
+        ]
+        return {
+            "total": total,
+            "checked": len(records),
+            "changed": changed,
+            "unchanged": unchanged,
+            "failed": failed,
+            "summary": summary,
+            "versions": self.versions(),
+        }
 
 
 def diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "", depth: int = 2) -> list[str]:

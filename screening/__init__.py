@@ -5,7 +5,7 @@
 >>> s.screen(parse_project(text, s.vocabulary)).tier  # doctest: +SKIP
 """
 
-from .decide.tier import Decision
+from .decide.outcome import Decision
 from .errors import EngineError, EnvscreenError, InputError, ProjectError, RuleError, ZoneError
 from .packs.ruleset import RuleSet, load_rules
 from .project.model import Project, load_project, parse_project, project_from_data

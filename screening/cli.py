@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import sys
@@ -94,6 +95,14 @@ def check(
             "--map", help="write a PNG map of the site and the zones it hits (one project: a file; several: a folder)"
         ),
     ] = None,
+    report_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="write the pre-screening opinion (预审意见) as out.pdf or out.docx; several projects: "
+            "a folder (PDFs) or a pattern like 'reports/*.docx' (* is the project file's name)",
+        ),
+    ] = None,
     date: Annotated[
         str | None,
         typer.Option("--date", help="screening date when a project gives no application_date (default: today)"),
@@ -121,6 +130,8 @@ def check(
             "input_no_projects", "no project files (*.yaml, *.yml, *.json) found", file=", ".join(map(str, paths))
         )
     batch = len(files) > 1 or any(p.is_dir() for p in paths)
+    if report_path is not None:
+        _report_target(report_path, files[0], batch)  # a wrong extension fails before any screening
     results: list[dict[str, Any]] = []
     worst = 0
     for f in files:
@@ -129,6 +140,8 @@ def check(
             decision = screener.screen(project, on=on)
             if map_path is not None:
                 _write_map(screener, project, f, map_path, batch)
+            if report_path is not None:
+                _write_report(screener, project, decision, _report_target(report_path, f, batch))
         except EnvscreenError as exc:
             worst = max(worst, exc.exit_code)
             results.append({"file": str(f), "error": exc.to_dict()})
@@ -283,6 +296,29 @@ def _write_map(screener: Screener, project: Any, file: Path, map_path: Path, bat
     render_map(locate(project.site, zones, screener.buffer_m), zones, out, title=project.name)
 
 
+def _report_target(report_path: Path, file: Path, batch: bool) -> Path:
+    """The report file of one project: the path itself, or in a batch `folder/<stem>.pdf` or
+    the pattern with `*` replaced by the project file's name."""
+    from .report.document import report_format
+
+    if batch:
+        if "*" in report_path.name:
+            target = report_path.with_name(report_path.name.replace("*", file.stem))
+        else:
+            target = report_path / f"{file.stem}.pdf"
+    else:
+        target = report_path
+    report_format(target)
+    return target
+
+
+def _write_report(screener: Screener, project: Any, decision: Any, target: Path) -> None:
+    from .report.document import site_map_png, write_report
+
+    png = site_map_png(project, screener.zones, screener.buffer_m)
+    write_report(decision, screener.vocabulary, target, project=project, site_map=png)
+
+
 @app.command()
 def vocabulary(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.markdown,
@@ -414,30 +450,17 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level; below info the access log is off")] = "info",
 ) -> None:
     """Serve the HTTP API and the web page with uvicorn (docs: /docs, spec: /openapi.json)."""
-    import dataclasses
+    from api.serve import serve as run_server  # the adapter's one entry point, not its internals
 
-    import uvicorn
-
-    from api.settings import Settings
-
-    settings = Settings.from_env()
-    overrides: dict[str, Any] = {"rules_dir": str(rules) if rules else None, "zones": zones}
-    overrides["database_url"] = database_url
-    overrides["bundled_rules"] = False if no_bundled_rules else None
-    settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
-    # Worker processes build their app from the environment: settings travel that way.
-    os.environ.update(settings.to_env())
-    uvicorn.run(
-        "api.main:app_from_env",
-        factory=True,
+    run_server(
         host=host,
         port=port,
         workers=workers,
         log_level=log_level,
-        access_log=log_level in ("debug", "trace", "info"),
-        # uvicorn bounds neither the size nor the read time of a request head: this protocol does.
-        http="api.protocol:BoundedHttpToolsProtocol",
-        timeout_keep_alive=5,  # an idle keep-alive connection is closed after this many seconds
+        rules_dir=str(rules) if rules else None,
+        bundled_rules=not no_bundled_rules,
+        zones=zones,
+        database_url=database_url,
     )
 
 
@@ -487,6 +510,86 @@ def batch(
     raise typer.Exit(result["exit_code"])
 
 
+@rules_app.command("diff")
+def rules_diff(
+    projects: Annotated[Path, typer.Argument(help="a folder of project files, or a CSV, Excel or Parquet table")],
+    old: Annotated[Path, typer.Option("--old", help="the rules directory before the change")],
+    new: Annotated[Path, typer.Option("--new", help="the rules directory after the change")],
+    no_bundled_rules: NoBundledOpt = False,
+    zones: ZonesOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="write the changed projects to diff.csv|.xlsx|.parquet")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-j", min=1, help="worker processes (default: every core)")
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="screening date when a project gives no application_date (default: today)"),
+    ] = None,
+    fail_on_change: Annotated[bool, typer.Option(help="exit 1 when any project's outcome changes (for CI)")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Impact of a rule change: screen PROJECTS with the --old and the --new rules (each added to the
+    bundled national packs unless --no-bundled-rules) and list every project whose tier,
+    admissibility or procedure changes, old -> new, with the rules that cause it."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from .batch import impact
+    from .batch.inputs import read_tasks
+    from .batch.output import output_format, write_results
+    from .batch.run import load_spec, run_batch
+
+    if out is not None:
+        output_format(out)  # a wrong suffix is refused before any work
+    on = _date(date)
+    tasks = list(read_tasks(projects))
+    console = Console(stderr=True)
+    runs = []
+    for label, rules in (("old", old), ("new", new)):
+        spec = load_spec(rules, zones, bundled_rules=not no_bundled_rules)
+        with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), console=console, disable=quiet) as bar:
+            job = bar.add_task(label, total=len(tasks))
+            step = functools.partial(bar.advance, job)
+            runs.append(run_batch(tasks, spec, on=on, workers=workers, progress=step))
+    rows = impact.impact_rows(runs[0].rows, runs[1].rows)
+    _print_impact(rows, len(tasks))
+    if out is not None:
+        write_results(rows, out, impact.COLUMNS)
+        typer.echo(f"{len(rows)} changed projects written to {out}")
+    raise typer.Exit(1 if fail_on_change and rows else 0)
+
+
+def _print_impact(rows: list[dict[str, Any]], total: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .batch import impact
+
+    console = Console()
+    console.print(f"{total} projects screened with both rule sets: {len(rows)} change, {total - len(rows)} do not")
+    if not rows:
+        return
+    table = Table(title="changed projects", title_justify="left")
+    for col in ("project", "change (old -> new)", "rules now holding", "rules no longer holding"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        moves = "\n".join(
+            f"{f}: {r[f'old_{f}']} -> {r[f'new_{f}']}" for f in impact.FIELDS if r[f"old_{f}"] != r[f"new_{f}"]
+        )
+        where = r["id"] or r["name"] or (f"{r['source']}:{r['row']}" if r["row"] is not None else r["source"])
+        table.add_row(str(where), moves, r["rules_added"].replace("; ", "\n"), r["rules_removed"].replace("; ", "\n"))
+    console.print(table)
+    summary = Table(title="summary: projects per change", title_justify="left")
+    for col in ("field", "old", "new", "projects"):
+        summary.add_column(col, justify="right" if col == "projects" else "left")
+    for field in impact.FIELDS:
+        for (a, b), n in sorted(impact.transitions(rows, field).items(), key=lambda kv: -kv[1]):
+            summary.add_row(field, str(a), str(b), str(n))
+    console.print(summary)
+
+
 zones_app = typer.Typer(no_args_is_help=True, help="Zone layers: copy them into PostGIS.")
 app.add_typer(zones_app, name="zones")
 
@@ -495,12 +598,16 @@ app.add_typer(zones_app, name="zones")
 def zones_import(
     zones_dir: Annotated[Path, typer.Argument(help="zones directory with layers.yaml")],
     url: Annotated[str, typer.Argument(help="postgresql:// URL of a database with the postgis extension")],
+    rules: RulesOpt = None,
+    no_bundled_rules: NoBundledOpt = False,
 ) -> None:
     """Write every layer of a zones directory, and its manifest, into PostGIS tables;
     then `--zones postgresql://...` reads them from there."""
+    from .packs.ruleset import load_rules
     from .zones.postgis import import_zones
 
-    counts = import_zones(zones_dir, url)
+    # the layers are checked against the vocabulary of the rules they will be screened with
+    counts = import_zones(zones_dir, url, load_rules(rules, bundled=not no_bundled_rules).vocabulary)
     for layer, n in counts.items():
         typer.echo(f"{layer}: {n} features")
     typer.echo(f"{len(counts)} layers imported")

@@ -18,6 +18,7 @@ class Code(NamedTuple):
 
 
 IN, P, R, Z, E, A = "InputError", "ProjectError", "RuleError", "ZoneError", "EngineError", "ProblemError"
+S = "SetupError"
 
 CODES: dict[str, Code] = {
     # input that cannot be read as it was written
@@ -44,6 +45,8 @@ CODES: dict[str, Code] = {
     "input_no_projects": Code(IN, "no project files (*.yaml, *.yml, *.json) where the command looked"),
     "input_no_site": Code(IN, "`--map` for a project without a location"),
     "input_no_zones": Code(IN, "`--map` without zone layers"),
+    "input_report_format": Code(IN, "`--report` (or the API's `format`) names neither .pdf nor .docx"),
+    "input_report_unwritable": Code(IN, "the `--report` file cannot be written (folder missing or not writable)"),
     "input_date_required": Code(IN, "several versions of a pack are loaded and the screening has no date"),
     "input_no_directory_in_force": Code(IN, "no edition of the national directory is in force on the screening date"),
     # envscreen batch
@@ -167,6 +170,8 @@ CODES: dict[str, Code] = {
     "engine_unhandled": Code(E, "no rule handled the facts (the catch-all rule is missing)"),
     "engine_item_too_large": Code(E, "an item compiles to more rules or facts than durable-rules handles"),
     "engine_list_outcomes": Code(E, "a local list rule did not record its three outcomes"),
+    # the machine (exit code 1, 500 in the API: a system package is missing)
+    "report_no_cjk_font": Code(S, "the CJK font of the PDF report is not installed (Debian fonts-wqy-microhei)"),
     # API request items (problem+json `errors[].code`)
     "request_{validation type}": Code(A, "a query or path parameter fails validation, e.g. request_missing"),
     "request_unsupported_media_type": Code(A, "a body sent as neither JSON nor YAML"),

@@ -5,7 +5,8 @@ EnvscreenError
 │   └── ProjectError  a project that fails validation against the vocabulary
 ├── RuleError         a rule pack or vocabulary that fails validation (exit code 2)
 ├── ZoneError         a zone manifest or layer that fails validation (exit code 2)
-└── EngineError       the rule engine misbehaved: a bug, not the user's fault (exit code 1)
+├── EngineError       the rule engine misbehaved: a bug, not the user's fault (exit code 1)
+└── SetupError        the machine lacks something envscreen needs, e.g. a font (exit code 1)
 """
 
 from __future__ import annotations
@@ -89,6 +90,12 @@ class ZoneError(EnvscreenError):
 
 class EngineError(EnvscreenError):
     """Raised when durable-rules fails or reports an exception: an internal failure."""
+
+    exit_code = 1
+
+
+class SetupError(EnvscreenError):
+    """Raised when a system package envscreen needs is missing (the hint names it)."""
 
     exit_code = 1
 

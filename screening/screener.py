@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .decide.admissibility import adjust_tier, assess, candidates, describe_location, jurisdiction_gaps, packs_in_force
-from .decide.tier import Decision, decide
+from .decide.outcome import Decision, National
+from .decide.tier import decide
 from .engine.durable import Engine
 from .engine.local_lists import ListEngine
 from .errors import RuleError
@@ -137,7 +138,7 @@ class Screener:
 
     def _apply_local(
         self,
-        national: Decision,
+        national: National,
         project: Project,
         facts: Facts,
         location: Any,
@@ -171,8 +172,9 @@ class Screener:
         local = adjust_tier(national.tier, results, entries, facts, units, directory, packs)
         final = local.final_tier
         sources = _sensitive_area_sources(project, facts, self.vocabulary) if location is not None else {}
-        return dataclasses.replace(
-            national,
+        return Decision(
+            # built once: the national fields as they are, the final tier and its procedure local
+            **{f.name: getattr(national, f.name) for f in dataclasses.fields(National) if f.name not in _FINAL},
             tier=final,
             procedure=directory.tiers[final] if final else None,
             national_tier=national.tier,
@@ -192,6 +194,9 @@ class Screener:
             zone_layers=dict(self._zone_versions) if location is not None else {},
             screened_on=when.isoformat() if when else None,
         )
+
+
+_FINAL = frozenset({"tier", "procedure"})
 
 
 def _refuse_shared_ids(entries: list[Entry]) -> None:

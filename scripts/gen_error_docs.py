@@ -22,6 +22,7 @@ WHERE = {
     "RuleError": "2 / 500",
     "ZoneError": "2 / 500",
     "EngineError": "1 / 500",
+    "SetupError": "1 / 500",
     "ProblemError": "API only",
 }
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from screening.decide.tier import Decision
+from screening.decide.outcome import Decision
 from screening.project.model import project_from_data
 from screening.screener import Screener
 

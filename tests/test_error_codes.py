@@ -25,6 +25,8 @@ ERROR_CLASSES = {"EnvscreenError"}
 # Callables the scan cannot follow by name: site.py's `self.fail` is a callback (project.py's
 # `fail` or site.py's `_default_fail`), the PostGIS source calls zonelayers' `LayerSpec.error`.
 CALLBACKS = {"screening/project/site.py": {"fail": 1}, "screening/zones/postgis.py": {"error": 0}}
+# YamlDoc's shared validation helpers take the error class first, then the code.
+DOC_HELPERS = {"error", "mapping", "only_keys"}
 SOURCES = sorted([*ROOT.glob("screening/**/*.py"), *ROOT.glob("api/**/*.py")])
 
 
@@ -47,6 +49,11 @@ def _pattern(node: ast.expr) -> str | None:
     if isinstance(node, ast.JoinedStr):
         return "".join(v.value if isinstance(v, ast.Constant) else "*" for v in node.values)
     return None
+
+
+def _doc_helper(call: ast.Call, classes: set[str]) -> bool:
+    """`doc.error(RuleError, "rule_bad_list", ...)`: a YamlDoc helper given an error class."""
+    return _name(call.func) in DOC_HELPERS and bool(call.args) and _name(call.args[0]) in classes
 
 
 def scan() -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
@@ -73,7 +80,10 @@ def scan() -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
                 for call in ast.walk(fn):
                     if not isinstance(call, ast.Call):
                         continue
-                    index = 0 if _name(call.func) in classes else helpers[path].get(_name(call.func) or "")
+                    if _doc_helper(call, classes):
+                        index: int | None = 1
+                    else:
+                        index = 0 if _name(call.func) in classes else helpers[path].get(_name(call.func) or "")
                     arg = None if index is None else _code_arg(call, index, "code")
                     if isinstance(arg, ast.Name) and arg.id in params:
                         helpers[path][fn.name] = params.index(arg.id)
@@ -98,8 +108,8 @@ def scan() -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
             if name == "ProblemError":
                 slug = _code_arg(node, 1, "slug")
                 target, found = slugs, _pattern(slug) if slug is not None else None
-            elif name in classes or name in helpers[path]:
-                index = 0 if name in classes else helpers[path][name]
+            elif name in classes or name in helpers[path] or _doc_helper(node, classes):
+                index = 1 if _doc_helper(node, classes) else 0 if name in classes else helpers[path][name]
                 arg = _code_arg(node, index, "code")
                 target, found = codes, _pattern(arg) if arg is not None else None
             else:

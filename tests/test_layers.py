@@ -3,8 +3,11 @@ function-local import counts as much as one at the top.
 
 - durable-rules is imported only by the engine (screening/engine/durable.py): its hazards
   (../shared/engine/DURABLE-RULES.md) stay behind one wrapper.
-- The core never imports the HTTP adapter: only `screening/cli.py` (its `serve` verb starts the
-  app) may import `api`.
+- The core never imports the HTTP adapter: only `screening/cli.py` may, and only `api.serve`
+  (the `serve` verb's one entry point), never the adapter's settings or internals.
+- The stages import only earlier stages, in pipeline order (STAGES): a report never reaches into
+  the engine's state, the project model never knows about zones. `packs/cases.py` runs whole
+  screenings, so it sits on top with the screener.
 - The HTTP adapter reaches the core through the public names of `screening` and the few
   modules listed in API_MAY_IMPORT, never a private name.
 """
@@ -21,13 +24,33 @@ import screening
 
 ROOT = Path(__file__).resolve().parents[1]
 DURABLE_ALLOWED = {"screening/engine/durable.py"}
-API_IMPORT_ALLOWED = {"screening/cli.py"}  # `envscreen serve`
+API_IMPORT_ALLOWED = {"screening/cli.py": {"api.serve"}}  # `envscreen serve`
+# Pipeline order: a module may import its own stage and the stages before it.
+STAGES = (
+    "errors",
+    "error_codes",
+    "schemas",
+    "sources",
+    "packs",
+    "project",
+    "zones",
+    "facts",
+    "engine",
+    "decide",
+    "report",
+)
+ON_TOP = {"screener", "cli", "__init__", "batch"}  # the pipeline, its adapters and batch runs: may import every stage
+TOOLS_ON_TOP = {"screening/packs/cases.py"}  # a pack's test cases run the whole screener
 API_MAY_IMPORT = {
     "screening": set(screening.__all__),
     "screening.decide.tier": {"citation"},  # the catalog prints clauses as findings cite them
     "screening.sources.json_doc": {"first_problem", "load_marked", "parse_json"},  # strict JSON bodies
     "screening.report.render": {"decision_to_dict", "questions_to_dict"},  # the JSON the API returns
     "screening.packs.ruleset": {"RuleSet"},
+    # impact of a rule change over stored records: the same comparison as `envscreen rules diff`
+    "screening.batch.impact": {"FIELDS", "compare", "outcome_of_decision", "value_changes"},
+    # the pre-screening opinion (PDF, Word) the API returns, with the map check --map draws
+    "screening.report.document": {"FORMATS", "content_disposition", "render_report", "site_map_png"},
 }
 
 
@@ -48,7 +71,7 @@ def violations(path: str, source: str) -> list[str]:
         top = module.split(".")[0]
         if top == "durable" and path not in DURABLE_ALLOWED:
             out.append(f"{path}:{line}: imports durable (only {sorted(DURABLE_ALLOWED)} may)")
-        if path.startswith("screening/") and top == "api" and path not in API_IMPORT_ALLOWED:
+        if path.startswith("screening/") and top == "api" and module not in API_IMPORT_ALLOWED.get(path, ()):
             out.append(f"{path}:{line}: the core imports the API ({module})")
         if path.startswith("api/") and top == "screening":
             allowed = API_MAY_IMPORT.get(module)
@@ -56,6 +79,39 @@ def violations(path: str, source: str) -> list[str]:
                 out.append(f"{path}:{line}: imports {module}, not in API_MAY_IMPORT")
             else:
                 out += [f"{path}:{line}: imports {module}.{n}" for n in names if n not in allowed or n.startswith("_")]
+    if path.startswith("screening/"):
+        out += stage_violations(path, source)
+    return out
+
+
+def stage_of(module: str) -> str:
+    """The stage of a module under screening/: `decide` for screening.decide.tier."""
+    return module.split(".")[1] if module.count(".") else "__init__"
+
+
+def stage_violations(path: str, source: str) -> list[str]:
+    parts = path.removesuffix(".py").split("/")
+    own = parts[1] if len(parts) > 2 else parts[1]
+    if own in ON_TOP or path in TOOLS_ON_TOP:
+        return []
+    package = ".".join(parts[:-1])
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:  # relative: resolve against the module's package
+            base = package.split(".")[: len(package.split(".")) - node.level + 1]
+            module = ".".join(base + ([node.module] if node.module else []))
+        elif node.module and node.module.startswith("screening"):
+            module = node.module
+        else:
+            continue
+        # `from .. import schemas` imports the module screening.schemas
+        modules = [f"{module}.{a.name}" for a in node.names] if module == "screening" else [module]
+        for m in modules:
+            target = stage_of(m)
+            if target in ON_TOP or (target in STAGES and own in STAGES and STAGES.index(target) > STAGES.index(own)):
+                out.append(f"{path}:{node.lineno}: stage {own} imports the later stage {target} ({m})")
     return out
 
 
@@ -74,6 +130,10 @@ def test_module_keeps_the_import_rules(path: Path) -> None:
     [
         ("screening/decide/tier.py", "from durable import engine\n"),
         ("screening/report/render.py", "def f():\n    from api.settings import Settings\n"),
+        ("screening/cli.py", "from api.settings import Settings\n"),
+        ("screening/project/model.py", "from ..zones.locate import ZoneHit\n"),
+        ("screening/facts/derive.py", "from screening.decide.tier import decide\n"),
+        ("screening/decide/tier.py", "from ..screener import Screener\n"),
         ("api/catalog.py", "from screening.decide.tier import _missing\n"),
         ("api/service.py", "from screening.facts.derive import Facts\n"),
     ],

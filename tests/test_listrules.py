@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screening.decide.tier import evaluate
 from screening.engine.local_lists import ListEngine, compile_entry
 from screening.errors import RuleError
 from screening.facts.derive import Facts, LayerKinds
+from screening.packs.conditions import evaluate
 from screening.packs.ruleset import load_rules
 from screening.project.model import project_from_data
 

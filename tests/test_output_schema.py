@@ -11,9 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from screening.decide.tier import Decision
+from screening import schemas
+from screening.decide.outcome import Decision
 from screening.project.model import load_project
-from screening.report import schemas
 from screening.report.render import decision_to_dict, questions_to_dict
 from screening.screener import Screener
 

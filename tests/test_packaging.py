@@ -29,8 +29,8 @@ def test_wheel_carries_the_rules_and_finds_them(tmp_path: Path) -> None:
     assert "api/main.py" in names and "api/static/index.html" in names
     assert "api/static/vendor/leaflet/leaflet.js" in names
     assert {
-        "screening/report/schemas/decision-v2.schema.json",
-        "screening/report/schemas/questions-v1.schema.json",
+        "screening/schemas/decision-v2.schema.json",
+        "screening/schemas/questions-v1.schema.json",
     } <= names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
@@ -38,8 +38,9 @@ def test_wheel_carries_the_rules_and_finds_them(tmp_path: Path) -> None:
     code = (
         "from screening.packs.ruleset import default_rules_dir, load_rules; "
         "d = default_rules_dir(); print(d); r = load_rules(); print(len(r.directory.items)); "
-        "from screening.zones.layers import load_zones; print(len(load_zones().layers)); "
-        "from screening.report.schemas import load_schema; load_schema('decision-v2'); load_schema('questions-v1')"
+        "from screening import load_rules; from screening.zones.layers import load_zones; "
+        "print(len(load_zones(vocabulary=load_rules().vocabulary).layers)); "
+        "from screening.schemas import load_schema; load_schema('decision-v2'); load_schema('questions-v1')"
     )
     r = subprocess.run(
         [sys.executable, "-c", code],

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from screening.decide.tier import item_range
+from screening.decide.explain import item_range
 from screening.packs.conditions import Cmp, leaves
 from screening.packs.ruleset import TIER_RANK, Item, RuleSet
 from screening.project.model import Project, project_from_data

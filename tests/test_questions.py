@@ -17,9 +17,8 @@ from typer.testing import CliRunner
 
 from screening.cli import app
 from screening.decide.questions import question_id
-from screening.decide.tier import evaluate
 from screening.errors import ProjectError
-from screening.packs.conditions import Cmp, Node, leaves
+from screening.packs.conditions import Cmp, Node, evaluate, leaves
 from screening.packs.ruleset import TIER_RANK, Item
 from screening.project.answers import update_answers_text
 from screening.project.model import project_from_data

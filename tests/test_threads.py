@@ -21,7 +21,7 @@ SCRIPT = textwrap.dedent(
     import datetime, json, math, pickle, sys
     from concurrent.futures import ThreadPoolExecutor
 
-    from screening import Screener, project_from_data
+    from screening import Screener, load_rules, project_from_data
     from screening.zones.layers import load_zones
     from screening.zones.locate import locate_many
     from screening.report.render import decision_to_dict
@@ -39,7 +39,7 @@ SCRIPT = textwrap.dedent(
 
 
     CENTRES = [(119.96, 29.28), (120.03, 29.24), (119.886, 29.41), (119.92, 29.33)]
-    zones = load_zones()
+    zones = load_zones(vocabulary=load_rules().vocabulary)
     screener = Screener(zones=zones)
     projects = [
         project_from_data(

@@ -15,18 +15,21 @@ import shapely
 import yaml
 from shapely.geometry import Point, Polygon
 
+from screening import load_rules
 from screening.errors import ZoneError
 from screening.packs.ruleset import default_rules_dir
 from screening.packs.vocabulary import load_vocabulary
 from screening.zones import layers as zonelayers
 from screening.zones.layers import ZoneSet, default_zones_dir, load_zones
 
+VOCAB = load_rules().vocabulary  # zones are checked against the vocabulary in use
+
 ZONES = default_zones_dir()
 
 
 @pytest.fixture(scope="module")
 def zones() -> ZoneSet:
-    return load_zones()
+    return load_zones(vocabulary=VOCAB)
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +196,7 @@ def test_bundled_data_is_small_and_rounded() -> None:
 
 
 def test_manifest_file_or_directory(zones: ZoneSet) -> None:
-    again = load_zones(ZONES / "layers.yaml")
+    again = load_zones(ZONES / "layers.yaml", vocabulary=VOCAB)
     assert again.layers == zones.layers
     assert Path(again.root) == ZONES
 
@@ -305,7 +308,7 @@ def line_of(text: str, needle: str, occurrence: int = 1) -> int:
 
 def fails(tmp_path: Path, code: str, **kw: Any) -> ZoneError:
     with pytest.raises(ZoneError) as info:
-        load_zones(tmp_path)
+        load_zones(tmp_path, vocabulary=VOCAB)
     err = info.value
     assert err.code == code, str(err)
     assert err.hint, "every zone error carries a hint"
@@ -321,7 +324,7 @@ def fails(tmp_path: Path, code: str, **kw: Any) -> ZoneError:
 
 
 def test_valid_test_manifest_loads(tmp_path: Path) -> None:
-    z = load_zones(write(tmp_path))
+    z = load_zones(write(tmp_path), vocabulary=VOCAB)
     assert z.layers["units"].count == 2 and z.layers["water"].count == 1
     water = z.layer_frame("water").iloc[0]
     assert water["sensitive_area"] == "drinking_water_source_protection_area"
@@ -560,7 +563,7 @@ def test_small_self_intersection_is_repaired_with_a_warning(tmp_path: Path) -> N
              [119.904, 29.319], [119.905, 29.32], [119.9, 29.32], [119.9, 29.3]]  # fmt: skip
     assert not Polygon(notch).is_valid
     water = collection([feature({"CODE": "W1", "NAME": "水源", "LEVEL": "first"}, notch)])
-    z = load_zones(write(tmp_path, files=layers(**{"water.geojson": water})))
+    z = load_zones(write(tmp_path, files=layers(**{"water.geojson": water})), vocabulary=VOCAB)
     assert len(z.warnings) == 1 and "feature #0 of layer 'water'" in z.warnings[0]
     assert z.layer_frame("water").geometry.is_valid.all()
 
@@ -597,7 +600,7 @@ def test_manifest_yaml_syntax(tmp_path: Path) -> None:
 
 def test_unsupported_url(tmp_path: Path) -> None:
     with pytest.raises(ZoneError) as info:
-        load_zones("ftp://user:secret@example.invalid/zones")
+        load_zones("ftp://user:secret@example.invalid/zones", vocabulary=VOCAB)
     assert info.value.code == "zone_source_unsupported"
     assert "secret" not in str(info.value)
 
@@ -614,7 +617,7 @@ def test_registered_reader_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setitem(zonelayers._READERS, "table", table_reader)
     manifest = MANIFEST.replace("file: water.geojson", "table: water")
-    z = load_zones(write(tmp_path, manifest))
+    z = load_zones(write(tmp_path, manifest), vocabulary=VOCAB)
     assert seen == [f"{tmp_path}:water"]
     assert z.layers["water"].origin == "water"
 
@@ -724,6 +727,6 @@ def test_geopackage_and_shapefile_layers_load(tmp_path: Path, name: str, table: 
     frame = gpd.read_file(tmp_path / "water.geojson")
     pyogrio.write_dataframe(frame, tmp_path / name, layer=table)
     (tmp_path / "water.geojson").unlink()
-    z = load_zones(tmp_path)
+    z = load_zones(tmp_path, vocabulary=VOCAB)
     assert z.layers["water"].count == 1
     assert z.layer_frame("water").iloc[0]["code"] == "W1"

@@ -27,6 +27,7 @@ from ..schemas import (
     PROJECT_YAML_EXAMPLE,
     BatchCreate,
     BatchPublic,
+    ImpactReport,
     ProjectCreate,
     ScreeningPage,
     ScreeningPublic,
@@ -351,6 +352,24 @@ def _xlsx(records: Iterator[ScreeningRecord]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+@router.get("/impact", response_model=ImpactReport, responses={422: _problem(422, "a filter is not valid")})
+async def screenings_impact(
+    request: Request,
+    service: ServiceDep,
+    filters: FiltersDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="records screened again per page")] = 100,
+    offset: Annotated[int, Query(ge=0, description="records to skip (newest first)")] = 0,
+) -> Any:
+    """Impact of today's rules and zones on past advice: screen a page of the stored screenings
+    that pass the filters again and list each one whose tier, national tier, status,
+    admissibility or procedure changes, old -> new, with the rules that hold now and not then
+    (or then and not now), and a summary of the moves. Nothing is stored."""
+    report = await in_worker(request, lambda _: service.impact(filters, limit=limit, offset=offset))
+    more = offset + report["checked"] < report["total"]
+    report["next"] = str(request.url.include_query_params(offset=offset + limit)) if more else None
+    return report
 
 
 @router.get("/{screening_id}", response_model=ScreeningPublic, responses={404: _problem(404, "no such record")})

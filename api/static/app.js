@@ -17,6 +17,8 @@ const I18N = {
     page_title: "envscreen 环评准入预审",
     tagline: "按《建设项目环境影响评价分类管理名录（2021年版）》和地方准入清单给出预审意见",
     disclaimer: "本结果为预审参考意见，以有审批权的生态环境主管部门意见为准。",
+    report_download: "下载预审意见 (PDF/Word)",
+    report_busy: "正在生成…",
     skip_to_form: "跳到项目表单",
     switch_to: "English",
     switch_label: "Switch to English",
@@ -203,6 +205,8 @@ const I18N = {
     page_title: "envscreen EIA access screening",
     tagline: "Screening advice under the 2021 EIA classification directory and the local access lists",
     disclaimer: "This is screening advice. The competent environmental authority's decision prevails.",
+    report_download: "Download the pre-screening opinion (PDF/Word, in Chinese)",
+    report_busy: "Generating…",
     skip_to_form: "Skip to the project form",
     switch_to: "中文",
     switch_label: "切换到中文",
@@ -419,6 +423,7 @@ const state = {
   result: null, // last 201 body
   answers: {}, // question id -> answer, sent as the project's `answers` (docs/project-format.md)
   problem: null, // last problem+json (or a local one)
+  lastRequest: null, // {body, headers} of the screening shown: the opinion download sends it again
 };
 
 let map;
@@ -1053,6 +1058,7 @@ async function submit(ev) {
       return;
     }
     state.result = body;
+    state.lastRequest = request;
     renderResult(body);
     highlightHits(body.decision);
   } catch (err) {
@@ -1498,6 +1504,43 @@ function renderResult(record) {
 }
 
 // ---------------------------------------------------------------------------------------
+// The pre-screening opinion (预审意见) as a file: POST /v1/report with the body screened
+// ---------------------------------------------------------------------------------------
+async function downloadReport(format) {
+  if (!state.lastRequest) return;
+  const buttons = document.querySelectorAll(".report-download button");
+  for (const b of buttons) b.disabled = true;
+  $("#report-busy").textContent = t("report_busy");
+  try {
+    const response = await fetch(`/v1/report?format=${format}`, {
+      method: "POST",
+      headers: { Accept: "application/pdf, application/vnd.openxmlformats-officedocument.wordprocessingml.document, application/problem+json", ...state.lastRequest.headers },
+      body: state.lastRequest.body,
+    });
+    if (!response.ok) {
+      const type = response.headers.get("content-type") || "";
+      renderProblem(type.includes("json") ? await response.json() : { title: t("err_http", { status: response.status }), status: response.status });
+      return;
+    }
+    // The file name the server gives (filename*, UTF-8), else a plain one.
+    const disposition = response.headers.get("content-disposition") || "";
+    const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
+    const name = star ? decodeURIComponent(star[1]) : `envscreen-report.${format}`;
+    const url = URL.createObjectURL(await response.blob());
+    const link = h("a", { href: url, download: name, hidden: "" });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (err) {
+    renderProblem({ title: t("err_network", { msg: err.message }) });
+  } finally {
+    for (const b of buttons) b.disabled = false;
+    $("#report-busy").textContent = "";
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // Hit zones on the map
 // ---------------------------------------------------------------------------------------
 const highlighted = new Map(); // "layer/code" -> L.Layer
@@ -1583,6 +1626,7 @@ function wire() {
     if (file) $("#f-yaml").value = await file.text();
   });
   $("#project-form").addEventListener("submit", submit);
+  for (const b of document.querySelectorAll(".report-download button")) b.addEventListener("click", () => downloadReport(b.dataset.format));
 }
 
 async function main() {

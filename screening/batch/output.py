@@ -4,11 +4,11 @@ CSV or Excel, and the summary counts."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..decide.tier import Decision
+from ..decide.outcome import Decision
 from ..errors import EnvscreenError, InputError
 
 # The output columns, in order (docs/batch.md). Lists are joined with "; " so every format
@@ -30,6 +30,7 @@ COLUMNS = (
     "procedure_zh",
     "fired_rules",  # directory clauses that hold
     "admissibility_rules",  # local and national list entries that decided admissibility ("?": may hold)
+    "instrument_rules",  # exemption / downgrade / commitment entries that acted on the tier ("?": may act)
     "missing",  # facts whose absence leaves the tier or admissibility open
     "rule_packs",  # id@version of the directory edition and the local packs in force
     "screened_on",
@@ -83,6 +84,9 @@ def decision_row(base: dict[str, Any], project: Any, d: Decision) -> dict[str, A
         "admissibility_rules": _SEP.join(r.rule_id + ("" if r.certain else "?") for r in adm.reasons)
         if adm is not None
         else "",
+        "instrument_rules": _SEP.join(r.rule_id + ("" if r.certain else "?") for r in d.local.instruments)
+        if d.local is not None
+        else "",
         "missing": _SEP.join(missing),
         "rule_packs": _SEP.join(packs),
         "screened_on": d.screened_on,
@@ -108,47 +112,48 @@ def complete(row: dict[str, Any]) -> dict[str, Any]:
     return {c: row.get(c) for c in COLUMNS}
 
 
-def write_results(rows: list[dict[str, Any]], path: Path | str) -> None:
-    """Write the rows (already complete and in order) to `path` as its suffix says."""
+def write_results(rows: list[dict[str, Any]], path: Path | str, columns: Sequence[str] = COLUMNS) -> None:
+    """Write the rows (already complete and in order) to `path` as its suffix says: the batch's
+    results, or other tables of rows (`columns`, e.g. an impact diff's)."""
     fmt = output_format(path)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":
-        _parquet(rows, p)
+        _parquet(rows, p, columns)
     elif fmt == "csv":
-        _csv(rows, p)
+        _csv(rows, p, columns)
     else:
-        _xlsx(rows, p)
+        _xlsx(rows, p, columns)
 
 
-def _parquet(rows: list[dict[str, Any]], path: Path) -> None:
+def _parquet(rows: list[dict[str, Any]], path: Path, columns: Sequence[str]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     # An explicit schema: a column that is null in every row still has its type.
-    schema = pa.schema([(c, pa.int64() if c in INT_COLUMNS else pa.string()) for c in COLUMNS])
-    columns = {c: [_cell(r.get(c), c) for r in rows] for c in COLUMNS}
-    pq.write_table(pa.table(columns, schema=schema), path)
+    schema = pa.schema([(c, pa.int64() if c in INT_COLUMNS else pa.string()) for c in columns])
+    table = {c: [_cell(r.get(c), c) for r in rows] for c in columns}
+    pq.write_table(pa.table(table, schema=schema), path)
 
 
-def _csv(rows: list[dict[str, Any]], path: Path) -> None:
+def _csv(rows: list[dict[str, Any]], path: Path, columns: Sequence[str]) -> None:
     import csv
 
     # utf-8-sig: Excel opens a CSV with a BOM as UTF-8 (without one it guesses GBK and garbles 中文).
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(COLUMNS)
+        writer.writerow(columns)
         for r in rows:
-            writer.writerow(["" if r.get(c) is None else r.get(c) for c in COLUMNS])
+            writer.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
 
 
-def _xlsx(rows: list[dict[str, Any]], path: Path) -> None:
+def _xlsx(rows: list[dict[str, Any]], path: Path, columns: Sequence[str]) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)  # streams rows: a province's results do not sit in cells twice
     sheet = book.create_sheet("results")
-    sheet.append(list(COLUMNS))
+    sheet.append(list(columns))
 
     def cell(value: Any) -> Any:
         # openpyxl writes a string starting with "=" as a formula: a project name must stay text.
@@ -159,7 +164,7 @@ def _xlsx(rows: list[dict[str, Any]], path: Path) -> None:
         return value
 
     for r in rows:
-        sheet.append([cell(r.get(c)) for c in COLUMNS])
+        sheet.append([cell(r.get(c)) for c in columns])
     book.save(path)
 
 

@@ -11,87 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
 from ..facts.derive import Facts
-from ..packs.conditions import PREFIX, Cmp, leaves
+from ..packs.conditions import PREFIX, Cmp, evaluate, leaves
 from ..packs.local import Entry, LocalPack
 from ..packs.ruleset import TIER_RANK, TIERS, RulePack
 from ..zones.locate import ZoneHit
-from .tier import Evidence, Missing, evaluate, explain, fact_name
+from .explain import explain
+from .missing import missing_facts
+from .outcome import Admissibility, EntryFinding, JurisdictionGap, LocalTier, Missing, SiteChange
 
 ADMISSIBILITY = ("admissible", "conditional", "prohibited", "needs_manual_review", "not_assessed")
-
-
-@dataclass(frozen=True)
-class EntryFinding:
-    """A list entry that holds (`certain`) or may hold at the site, with its citation and evidence."""
-
-    rule_id: str
-    pack: str
-    list_id: str
-    dimension: str
-    effect: str
-    certain: bool
-    text: str
-    text_en: str
-    citation: str
-    evidence: tuple[Evidence, ...]
-    zones: tuple[ZoneHit, ...]  # the zones that make its zone conditions hold
-
-
-@dataclass(frozen=True)
-class SiteChange:
-    """A change of site or facts that would change a local outcome: `inside` zone X would apply `effect`."""
-
-    rule_id: str
-    effect: str
-    op: str  # inside | outside
-    zones: tuple[str, ...]  # zone selectors, e.g. "kind=reform_area"
-    text: str
-    text_en: str = ""
-
-
-@dataclass(frozen=True)
-class JurisdictionGap:
-    """An admin code of the site that no local (non-nationwide) pack in force covers, and why:
-    `no_pack` (none loaded), `not_yet_in_force` (`pack` takes effect on `date`) or `expired`
-    (`pack` ceased to apply after `date`)."""
-
-    jurisdiction: str
-    reason: str
-    pack: str | None = None
-    version: str | None = None
-    date: str | None = None  # ISO
-
-
-@dataclass(frozen=True)
-class Admissibility:
-    status: str  # one of ADMISSIBILITY
-    reasons: tuple[EntryFinding, ...]  # prohibitions and conditions that hold or may hold
-    notices: tuple[EntryFinding, ...]  # e.g. total-emission quota
-    missing: tuple[Missing, ...]
-    message_zh: str
-    message_en: str
-    jurisdiction_gaps: tuple[JurisdictionGap, ...] = ()  # admin codes of the site with no local pack in force
-
-
-@dataclass(frozen=True)
-class LocalTier:
-    """The tier after local instruments, beside the national one, with the procedure to follow."""
-
-    national_tier: str | None
-    final_tier: str | None
-    procedure: str | None  # approval | notification_commitment | online_filing | none
-    time_limit_days: int | None
-    day_kind: str  # calendar | working
-    basis: str
-    instruments: tuple[EntryFinding, ...]  # exemption / downgrade / commitment entries that acted or may act
-    changes: tuple[SiteChange, ...]
-    next_steps_zh: str = ""  # when the local procedure replaces the directory's next steps
-    next_steps_en: str = ""
 
 
 def packs_in_force(packs: Sequence[LocalPack], jurisdictions: tuple[str, ...], on: dt.date | None) -> list[LocalPack]:
@@ -320,16 +252,12 @@ def _finding(e: Entry, certain: bool, facts: Facts, units: Mapping[str, str | No
 
 
 def _missing(uncertain: Sequence[Entry], facts: Facts) -> tuple[Missing, ...]:
-    by_fact: dict[str, tuple[set[str], set[str]]] = {}
-    for e in uncertain:
-        for leaf in leaves(e.condition):
-            if isinstance(leaf, Cmp) and leaf.key not in facts and facts.get(leaf.key) is None:
-                name = "location" if leaf.section == "zones" else fact_name(leaf)
-                ids, terms = by_fact.setdefault(name, (set(), set()))
-                ids.add(e.id)
-                if leaf.term and leaf.section != "quantities":
-                    terms.add(leaf.term)
-    return tuple(Missing(f, (), tuple(sorted(ids)), tuple(sorted(t))) for f, (ids, t) in sorted(by_fact.items()))
+    return missing_facts(
+        (None, e.id, leaf)
+        for e in uncertain
+        for leaf in leaves(e.condition)
+        if isinstance(leaf, Cmp) and leaf.key not in facts and facts.get(leaf.key) is None
+    )
 
 
 def _dedupe(findings: list[EntryFinding]) -> list[EntryFinding]:
@@ -401,7 +329,7 @@ def describe_location(location: Any) -> dict[str, Any]:
     """A plain summary of a Location for the decision (rendering reads only this)."""
     from shapely.geometry import mapping
 
-    from screening.report.schemas import rounded
+    from screening.schemas import rounded
 
     def hit(h: Any) -> dict[str, Any]:
         return {

@@ -7,75 +7,18 @@ a question exists because a clause reads a fact the project has not answered."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..packs.conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, PREFIX, Cmp, Manual, Node, leaves
 from ..packs.ruleset import TIER_RANK
 from ..packs.vocabulary import Vocabulary
+from .outcome import Assumption, FactWarning, Move, Question
 
 if TYPE_CHECKING:
     from ..facts.derive import Facts
     from ..packs.ruleset import Clause, Item
 
 MEMBERSHIP = ("processes", "features", "project_types", "sensitive_areas", "industry_codes")
-
-
-@dataclass(frozen=True)
-class Move:
-    """An answer that can move item `item` to `tier` (through clause `rule_id`): for a number,
-    `op threshold` (`gte 5000`); for a yes/no question, the answer that does (True or False)."""
-
-    item: int
-    tier: str
-    rule_id: str
-    op: str
-    threshold: Any
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question whose answer can still move the tier.
-
-    `id` is also the key of the project's `answers` field (`features.livestock_scale_farm`,
-    `quantities.beds`, `industrial_building`); `sensitive_areas` asks for several kinds at once
-    (kind `choice`: the kinds involved, or none) and is answered per kind
-    (`sensitive_areas.nature_reserve: false`). `fact` is the Missing fact it belongs to."""
-
-    id: str
-    fact: str
-    kind: str  # bool | number | choice
-    zh: str
-    en: str
-    unit: str | None
-    max: float | None
-    choices: tuple[str, ...]
-    items: tuple[int, ...]
-    moves: tuple[Move, ...]
-
-
-@dataclass(frozen=True)
-class Assumption:
-    """A yes/no fact the decision takes as false without the user having said so in that
-    question, or having said so: `source` is answer | process_list | declared_list | map | rule."""
-
-    id: str  # the question: `features.livestock_scale_farm`, or `sensitive_areas` for several kinds
-    value: bool
-    source: str
-    items: tuple[int, ...]
-    tiers: tuple[str, ...]  # the columns (or "match": the item itself) that do not apply because of it
-    terms: tuple[str, ...] = ()  # the terms taken as false: `livestock_scale_farm`, or the kinds
-
-
-@dataclass(frozen=True)
-class FactWarning:
-    """A fact the project gave that no candidate item reads (so it changed nothing), with the
-    items that would read it and the project types that lead to them."""
-
-    code: str  # fact_not_read
-    fact: str
-    items: tuple[int, ...]
-    project_types: tuple[str, ...]
 
 
 def question_id(leaf: Cmp) -> str | None:
@@ -225,7 +168,8 @@ _UNSET: Any = object()
 def assumptions(items: Iterable[Item], facts: Facts, floor: str) -> tuple[Assumption, ...]:
     """The yes/no facts known false without being listed, whose being true would change a
     clause of a candidate item at or above the floor (or the item's match)."""
-    from .tier import evaluate, item_range
+    from ..packs.conditions import evaluate
+    from .explain import item_range
 
     found: dict[tuple[str, bool, str], tuple[set[int], set[str], set[str]]] = {}
     for item in items:

@@ -7,210 +7,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..facts.derive import Facts
-from ..packs.conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, NEGATE, All, AnyOf, Cmp, Manual, Node, leaves
-from ..packs.conditions import evaluate as _leaf_eval
-from ..packs.ruleset import TIER_RANK, Clause, Item, RulePack, RuleSet, TierInfo
+from ..packs.conditions import INDUSTRIAL_BUILDING_KEY, NEGATE, Cmp, Manual, evaluate, leaves
+from ..packs.ruleset import TIER_RANK, Clause, Item, RulePack, RuleSet
 from ..project.model import Project
-from .questions import Assumption, FactWarning, Question, assumptions, build_questions, unread_facts
-
-if TYPE_CHECKING:
-    from .admissibility import Admissibility, LocalTier
-
-Override = Mapping[Cmp, bool]
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One fact that made a condition hold: `quantities.beds = 520 ≥ 500`."""
-
-    fact: str
-    value: Any
-    op: str
-    threshold: Any
-    unit: str | None = None
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A clause that holds for the project, with its citation and evidence."""
-
-    rule_id: str
-    item: int
-    item_text: str
-    tier: str
-    clause_text: str
-    column_text: str
-    citation: str
-    evidence: tuple[Evidence, ...]
-
-
-@dataclass(frozen=True)
-class ItemOutcome:
-    item: int
-    text: str
-    group: str
-    matched: bool  # False: the project may belong to the item, facts missing
-    tier: str | None  # None when the facts do not decide it
-    possible: tuple[str, ...]
-    evidence: tuple[Evidence, ...]
-
-
-@dataclass(frozen=True)
-class Missing:
-    """A fact the project did not give that could change the tier."""
-
-    fact: str
-    items: tuple[int, ...]
-    clauses: tuple[str, ...]
-    terms: tuple[str, ...] = ()  # for list facts: which entries are in question
-
-
-@dataclass(frozen=True)
-class ManualCheck:
-    item: int
-    rule_id: str
-    clause_text: str
-    check: str
-
-
-@dataclass(frozen=True)
-class Change:
-    """What would change the outcome: `fact op threshold` would make item `item` reach `tier`.
-    For list facts (op contains/lacks) `threshold` is a tuple of entries, any one of which would."""
-
-    item: int
-    tier: str
-    fact: str
-    op: str
-    threshold: Any
-    unit: str | None
-    rule_id: str
-    clause_text: str
-
-
-@dataclass(frozen=True)
-class Note:
-    """An article or note of the directory that shaped the outcome (`note4`, items (25,))."""
-
-    code: str
-    items: tuple[int, ...] = ()
-    zh: str = ""
-    en: str = ""
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The screening result. Rendering only reads it; it never re-derives anything."""
-
-    project: str
-    project_id: str | None
-    status: str  # determined | needs_more_information | needs_manual_check
-    tier: str | None
-    tier_range: tuple[str, str]
-    procedure: TierInfo | None
-    items: tuple[ItemOutcome, ...]
-    findings: tuple[Finding, ...]
-    missing: tuple[Missing, ...]
-    manual_checks: tuple[ManualCheck, ...]
-    changes: tuple[Change, ...]
-    notes: tuple[Note, ...]
-    fired_rules: tuple[str, ...]
-    rule_pack: dict[str, str] = field(default_factory=dict)
-    # Zoning and local instruments (admissibility.py); `tier` above is the final tier.
-    national_tier: str | None = None
-    admissibility: Admissibility | None = None
-    local: LocalTier | None = None
-    location: dict[str, Any] | None = None
-    sensitive_area_sources: dict[str, str] = field(default_factory=dict)  # kind -> map | declared | map+declared
-    rule_packs: tuple[dict[str, Any], ...] = ()
-    zone_layers: dict[str, str] = field(default_factory=dict)  # layer id -> version
-    screened_on: str | None = None  # the date that picked the packs in force (ISO)
-    # What to ask next (questions.py), what the tier rests on, and facts given that nothing read.
-    questions: tuple[Question, ...] = ()
-    assumptions: tuple[Assumption, ...] = ()
-    warnings: tuple[FactWarning, ...] = ()
-
-
-# ---------------------------------------------------------------- reference evaluation
-
-
-def evaluate(node: Node, facts: Mapping[str, Any], override: Override | None = None) -> bool | None:
-    """Kleene evaluation of an NNF tree, with some leaves forced (for "what would change")."""
-    if isinstance(node, bool):
-        return node
-    if isinstance(node, Cmp):
-        if override and node in override:
-            return override[node]
-        return _leaf_eval(node, facts)
-    if isinstance(node, Manual):
-        return None
-    is_all = isinstance(node, All)
-    assert isinstance(node, (All, AnyOf))
-    result: bool | None = is_all
-    for c in node.children:
-        r = evaluate(c, facts, override)
-        if r is (not is_all):
-            return not is_all
-        if r is None:
-            result = None
-    return result
-
-
-def item_range(item: Item, facts: Mapping[str, Any], override: Override | None = None) -> tuple[str, str] | None:
-    """Pure-Python outcome of one item: (lowest, highest) tier the facts allow, or None when
-    the project certainly is not in the item. Cross-checks the durable-rules path in tests."""
-    m = evaluate(item.match, facts, override)
-    if m is False:
-        return None
-    floor = ceiling = "exempt"
-    for col in item.columns:  # top-down
-        results = [evaluate(c.full, facts, override) for c in col.clauses]
-        if ceiling == "exempt" and any(r is not False for r in results):
-            ceiling = col.tier
-        if m and any(r is True for r in results):
-            floor = col.tier
-            break
-    return floor, ceiling
-
-
-def explain(node: Node, facts: Mapping[str, Any], units: Mapping[str, str | None]) -> list[Evidence]:
-    """Evidence for a tree that holds: every leaf of an `all`, the first true branch of an `any`."""
-    if isinstance(node, Cmp):
-        if node.section == "industry_codes" and node.value is True and isinstance(facts, Facts):
-            code = next((c for c in facts.project.industry_codes if c.startswith(node.term or "")), None)
-            return [Evidence("industry_codes", code, "within", node.term)]
-        return [_evidence(node, facts.get(node.key), units)]
-    if isinstance(node, All):
-        return [e for c in node.children for e in explain(c, facts, units)]
-    if isinstance(node, AnyOf):
-        for c in node.children:
-            if evaluate(c, facts) is True:
-                return explain(c, facts, units)
-    return []
-
-
-def fact_name(leaf: Cmp) -> str:
-    """The user-facing name of a leaf's fact: `quantities.beds`, `processes`, `industry_codes`."""
-    if leaf.key == CONSTRUCTION_KEY:
-        return "construction"
-    if leaf.key == INDUSTRIAL_BUILDING_KEY:
-        return "industrial_building"
-    if leaf.section == "quantities":
-        return f"quantities.{leaf.term}"
-    return leaf.section
-
-
-def _evidence(leaf: Cmp, value: Any, units: Mapping[str, str | None]) -> Evidence:
-    if leaf.section in ("quantities", "construction") or leaf.key == INDUSTRIAL_BUILDING_KEY:
-        return Evidence(fact_name(leaf), value, leaf.op, leaf.value, units.get(leaf.term or ""))
-    # A membership flag: "processes contains electroplating" (or "does not", op neq / value False)
-    holds = (leaf.op == "eq") == bool(leaf.value)
-    return Evidence(fact_name(leaf), leaf.term, "contains" if holds else "lacks", leaf.term)
-
+from .explain import evidence_of, explain, fact_name, item_range
+from .missing import missing_facts
+from .outcome import Change, Finding, ItemOutcome, ManualCheck, National, Note
+from .questions import assumptions, build_questions, unread_facts
 
 # ---------------------------------------------------------------- the decision
 
@@ -222,8 +28,8 @@ def decide(
     candidates: set[int],
     rules: RuleSet,
     pack: RulePack | None = None,
-) -> Decision:
-    """Combine fired rule names into a Decision (article 4: highest tier; article 5: exempt);
+) -> National:
+    """Combine fired rule names into the national outcome (article 4: highest tier; article 5: exempt);
     `pack`: the directory edition that fired (default: the newest)."""
     pack = pack or rules.directory
     items, units = pack.by_number, rules.units
@@ -296,7 +102,11 @@ def decide(
     ]
     ceilings = {o.item: o.possible[-1] for o in outcomes}
     questions, used = build_questions(relevant, facts, rules.vocabulary, ceilings)
-    missing, manual = _missing(relevant, used)
+    # the leaves behind the questions, so every missing fact is also asked for
+    missing = missing_facts(
+        (item.number, clause.id if clause else f"{item.id}.match", leaf) for item, clause, leaf in used
+    )
+    manual = _manual_checks(relevant)
     status = "determined" if floor == ceiling else ("needs_more_information" if missing else "needs_manual_check")
     tier = floor if status == "determined" else None
     if sum(1 for o in outcomes if o.matched) > 1:
@@ -313,7 +123,7 @@ def decide(
             notes.append(Note(term.pack_note))
     if project.touches_main_works is False and project.construction in ("expansion", "renovation"):
         notes.append(Note("article4_renovation_content"))
-    return Decision(
+    return National(
         project=project.name,
         project_id=project.id,
         status=status,
@@ -372,12 +182,8 @@ def citation(pack: RulePack, item: Item, column: str, text: str) -> str:
     return f"{pack.citation_prefix} 第{item.number}项「{item.text}」{pack.tiers[column].zh}栏：{text}"
 
 
-def _missing(
-    relevant: list[tuple[Item, Clause | None]], used: list[tuple[Item, Clause | None, Cmp]]
-) -> tuple[tuple[Missing, ...], tuple[ManualCheck, ...]]:
-    """The missing facts, grouped from the leaves behind the questions (one builder for both)
-    and the manual checks of the relevant clauses."""
-    by_fact: dict[str, tuple[set[int], set[str], set[str]]] = {}
+def _manual_checks(relevant: list[tuple[Item, Clause | None]]) -> tuple[ManualCheck, ...]:
+    """The checks no fact can settle (`manual:` leaves) in the clauses that could still lift the tier."""
     manual: dict[tuple[str, str], ManualCheck] = {}
     for item, clause in relevant:
         if clause is None:
@@ -385,20 +191,7 @@ def _missing(
         for leaf in leaves(clause.full):
             if isinstance(leaf, Manual):
                 manual[(clause.id, leaf.text)] = ManualCheck(item.number, clause.id, clause.text, leaf.text)
-    for item, clause, leaf in used:
-        rid = clause.id if clause else f"{item.id}.match"
-        its, cls, terms = by_fact.setdefault(fact_name(leaf), (set(), set(), set()))
-        its.add(item.number)
-        cls.add(rid)
-        if (
-            leaf.section in ("processes", "features", "sensitive_areas", "industry_codes", "project_types")
-            and leaf.term
-        ):
-            terms.add(leaf.term)
-    missing = tuple(
-        Missing(f, tuple(sorted(i)), tuple(sorted(c)), tuple(sorted(t))) for f, (i, c, t) in sorted(by_fact.items())
-    )
-    return missing, tuple(manual.values())
+    return tuple(manual.values())
 
 
 def _changes(items: list[Item], facts: Facts, floor: str, units: Mapping[str, str | None]) -> tuple[Change, ...]:
@@ -417,7 +210,7 @@ def _changes(items: list[Item], facts: Facts, floor: str, units: Mapping[str, st
                         continue
                     if evaluate(clause.full, facts, {leaf: True}) is not True:
                         continue
-                    ev = _evidence(leaf, None, units)
+                    ev = evidence_of(leaf, None, units)
                     listed = ev.op in ("contains", "lacks")
                     key = (item.number, col.tier, ev.fact, ev.op, "" if listed else str(ev.threshold))
                     if key in out and listed:

@@ -340,38 +340,41 @@ def leaves(node: Node) -> Iterator[Cmp | Manual]:
 # ---------------------------------------------------------------- three-valued evaluation
 
 
-def evaluate(node: Node, facts: Mapping[str, Any]) -> bool | None:
-    """Evaluate an NNF tree in Kleene logic: None means unknown.
+Override = Mapping[Cmp, bool]
+"""Leaves forced to a value, for "what would change the outcome" (leaf -> True/False)."""
+
+
+def evaluate(node: Node, facts: Mapping[str, Any], override: Override | None = None) -> bool | None:
+    """Evaluate an NNF tree in Kleene logic: None means unknown. The one evaluator of condition
+    trees; `override` forces some leaves (for "what would change").
 
     >>> evaluate(Cmp("q_beds", "gte", 20.0, "quantities", "beds"), {"q_beds": 19})
     False
+    >>> leaf = Cmp("q_beds", "gte", 20.0, "quantities", "beds")
+    >>> evaluate(All((leaf, True)), {}), evaluate(All((leaf, True)), {}, {leaf: True})
+    (None, True)
     """
     if isinstance(node, bool):
         return node
     if isinstance(node, Cmp):
+        if override and node in override:
+            return override[node]
         v = facts.get(node.key, MISSING)
         return None if v is MISSING else _OPS[node.op](v, node.value)
     if isinstance(node, Manual):
         return None
-    if isinstance(node, All):
-        result: bool | None = True
-        for c in node.children:
-            r = evaluate(c, facts)
-            if r is False:
-                return False
-            if r is None:
-                result = None
-        return result
-    if isinstance(node, AnyOf):
-        result = False
-        for c in node.children:
-            r = evaluate(c, facts)
-            if r is True:
-                return True
-            if r is None:
-                result = None
-        return result
-    raise TypeError("evaluate() needs a tree in normal form")
+    if not isinstance(node, (All, AnyOf)):
+        raise TypeError("evaluate() needs a tree in normal form")
+    # all: False decides, any: True decides; otherwise one unknown child makes it unknown
+    deciding = not isinstance(node, All)
+    result: bool | None = not deciding
+    for c in node.children:
+        r = evaluate(c, facts, override)
+        if r is deciding:
+            return deciding
+        if r is None:
+            result = None
+    return result
 
 
 # ---------------------------------------------------------------- durable-rules expressions

@@ -159,15 +159,21 @@ def pack_kind(pack_dir: Path) -> str:
 
 def load_local_pack(pack_dir: Path, vocab: Vocabulary, tier_names: tuple[str, ...]) -> LocalPack:
     doc = read_yaml_file(pack_dir / "pack.yaml")
-    d = _mapping(doc, (), doc.data)
-    _only(doc, (), d, _PACK_KEYS)
+    d = doc.mapping(RuleError, "rule_bad_list", (), doc.data)
+    doc.only_keys(RuleError, "rule_unknown_field", (), d, _PACK_KEYS)
     pid = _text(doc, d, "id")
     procedures: dict[str, LocalProcedure] = {}
-    for tier, p in (_mapping(doc, ("procedures",), d.get("procedures") or {})).items():
+    for tier, p in (doc.mapping(RuleError, "rule_bad_list", ("procedures",), d.get("procedures") or {})).items():
         if tier not in tier_names:
-            raise _fail(doc, ("procedures", tier), f"unknown tier '{tier}'", did_you_mean(str(tier), tier_names))
-        p = _mapping(doc, ("procedures", tier), p)
-        _only(doc, ("procedures", tier), p, _PROC_KEYS)
+            raise doc.error(
+                RuleError,
+                "rule_bad_list",
+                ("procedures", tier),
+                f"unknown tier '{tier}'",
+                did_you_mean(str(tier), tier_names),
+            )
+        p = doc.mapping(RuleError, "rule_bad_list", ("procedures", tier), p)
+        doc.only_keys(RuleError, "rule_unknown_field", ("procedures", tier), p, _PROC_KEYS)
         procedures[tier] = LocalProcedure(
             tier=tier,
             approval_days=p.get("approval_days"),
@@ -183,9 +189,9 @@ def load_local_pack(pack_dir: Path, vocab: Vocabulary, tier_names: tuple[str, ..
     effective_to = d.get("effective_to")
     for key, v in (("effective_from", effective_from), ("effective_to", effective_to)):
         if v is not None and not isinstance(v, dt.date):
-            raise _fail(doc, (key,), f"'{key}' must be a date like 2025-07-01")
+            raise doc.error(RuleError, "rule_bad_list", (key,), f"'{key}' must be a date like 2025-07-01")
     if effective_from is None:
-        raise _fail(doc, ("effective_from",), "a local pack needs 'effective_from'")
+        raise doc.error(RuleError, "rule_bad_list", ("effective_from",), "a local pack needs 'effective_from'")
     prefix = str(d.get("citation_prefix") or d.get("title") or pid)
     lists = []
     seen: set[str] = set()
@@ -222,34 +228,46 @@ def _load_list(
     path: Path, vocab: Vocabulary, pack_id: str, version: str, prefix: str, tier_names: tuple[str, ...]
 ) -> EntryList:
     doc = read_yaml_file(path)
-    d = _mapping(doc, (), doc.data)
-    _only(doc, (), d, _LIST_KEYS)
+    d = doc.mapping(RuleError, "rule_bad_list", (), doc.data)
+    doc.only_keys(RuleError, "rule_unknown_field", (), d, _LIST_KEYS)
     list_id = _text(doc, d, "id")
     if list_id != path.stem:
-        raise _fail(doc, ("id",), f"id '{list_id}' differs from the file name", f"use id: {path.stem}")
+        raise doc.error(
+            RuleError, "rule_bad_list", ("id",), f"id '{list_id}' differs from the file name", f"use id: {path.stem}"
+        )
     parser = ConditionParser(vocab, str(path), doc.line_of, allow_zones=True)
     list_applies: Node = parser.parse(d["applies"], ("applies",), ()) if "applies" in d else True
     document = str(d.get("document") or "")
     raw = d.get("entries")
     if not isinstance(raw, list) or not raw:
-        raise _fail(doc, ("entries",), "a list needs a non-empty 'entries:' list")
+        raise doc.error(RuleError, "rule_bad_list", ("entries",), "a list needs a non-empty 'entries:' list")
     entries = []
     for i, e in enumerate(raw):
         at = ("entries", i)
-        e = _mapping(doc, at, e)
-        _only(doc, at, e, _ENTRY_KEYS)
+        e = doc.mapping(RuleError, "rule_bad_list", at, e)
+        doc.only_keys(RuleError, "rule_unknown_field", at, e, _ENTRY_KEYS)
         eid = _text(doc, e, "id", at)
         if not _ID.match(eid):
-            raise _fail(doc, at + ("id",), f"entry id '{eid}' must be lower-case letters, digits, '.', '_', '-'")
+            raise doc.error(
+                RuleError,
+                "rule_bad_list",
+                at + ("id",),
+                f"entry id '{eid}' must be lower-case letters, digits, '.', '_', '-'",
+            )
         effect = e.get("effect")
         if effect not in EFFECTS:
-            raise _fail(
-                doc, at + ("effect",), f"unknown effect '{effect}'", did_you_mean(str(effect), EFFECTS) or str(EFFECTS)
+            raise doc.error(
+                RuleError,
+                "rule_bad_list",
+                at + ("effect",),
+                f"unknown effect '{effect}'",
+                did_you_mean(str(effect), EFFECTS) or str(EFFECTS),
             )
         dimension = e.get("dimension")
         if dimension not in DIMENSIONS:
-            raise _fail(
-                doc,
+            raise doc.error(
+                RuleError,
+                "rule_bad_list",
                 at + ("dimension",),
                 f"unknown dimension '{dimension}'",
                 did_you_mean(str(dimension), DIMENSIONS) or ", ".join(DIMENSIONS),
@@ -257,11 +275,27 @@ def _load_list(
         tiers = tuple(e.get("tiers") or ())
         for k, t in enumerate(tiers):
             if t not in tier_names:
-                raise _fail(doc, at + ("tiers", k), f"unknown tier '{t}'", did_you_mean(str(t), tier_names))
+                raise doc.error(
+                    RuleError,
+                    "rule_bad_list",
+                    at + ("tiers", k),
+                    f"unknown tier '{t}'",
+                    did_you_mean(str(t), tier_names),
+                )
         if effect in INSTRUMENT_EFFECTS and effect not in ("downgrade_excluded", "commitment_excluded") and not tiers:
-            raise _fail(doc, at + ("tiers",), f"a '{effect}' entry needs 'tiers': the national tiers it acts on")
+            raise doc.error(
+                RuleError,
+                "rule_bad_list",
+                at + ("tiers",),
+                f"a '{effect}' entry needs 'tiers': the national tiers it acts on",
+            )
         if "when" not in e:
-            raise _fail(doc, at, "an entry needs 'when' (write 'when: true' for every project where it applies)")
+            raise doc.error(
+                RuleError,
+                "rule_bad_list",
+                at,
+                "an entry needs 'when' (write 'when: true' for every project where it applies)",
+            )
         applies = All((list_applies, parser.parse(e["applies"], at + ("applies",), ()) if "applies" in e else True))
         when = parser.parse(e["when"], at + ("when",), ())
         clause = str(e.get("clause") or "")
@@ -287,36 +321,6 @@ def _load_list(
     return EntryList(
         id=list_id, title=_text(doc, d, "title"), document=document, entries=tuple(entries), source=str(path)
     )
-
-
-def _fail(doc: YamlDoc, path: tuple[Any, ...], message: str, hint: str | None = None) -> RuleError:
-    return RuleError(
-        "rule_bad_list",
-        message,
-        file=doc.source,
-        line=doc.line_of(path),
-        field=".".join(str(p) for p in path) or None,
-        hint=hint,
-    )
-
-
-def _mapping(doc: YamlDoc, path: tuple[Any, ...], value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _fail(doc, path, "expected a mapping")
-    return value
-
-
-def _only(doc: YamlDoc, path: tuple[Any, ...], d: dict[str, Any], allowed: set[str]) -> None:
-    for k in d:
-        if k not in allowed:
-            raise RuleError(
-                "rule_unknown_field",
-                f"unknown field '{k}'",
-                file=doc.source,
-                line=doc.line_of(path + (k,)),
-                field=".".join(str(p) for p in path + (k,)),
-                hint=did_you_mean(str(k), allowed) or f"fields are: {', '.join(sorted(allowed))}",
-            )
 
 
 def _text(doc: YamlDoc, d: dict[str, Any], key: str, at: tuple[Any, ...] = ()) -> str:

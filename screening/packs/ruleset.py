@@ -318,7 +318,7 @@ def _editions(packs: tuple[RulePack, ...]) -> str:
 
 def load_pack(pack_dir: Path, vocab: Vocabulary, only: set[int] | None = None) -> RulePack:
     doc = read_yaml_file(pack_dir / "pack.yaml")
-    d = _mapping(doc, ())
+    d = doc.mapping(RuleError, "rule_malformed", (), doc.data)
     tiers = {}
     for tier in TIERS:
         t = _field(doc, d, ("tiers", tier))
@@ -360,7 +360,7 @@ def load_pack(pack_dir: Path, vocab: Vocabulary, only: set[int] | None = None) -
 
 def load_item(path: Path, vocab: Vocabulary) -> Item:
     doc = read_yaml_file(path)
-    d = _mapping(doc, ())
+    d = doc.mapping(RuleError, "rule_malformed", (), doc.data)
     item_id = str(_field(doc, d, ("id",)))
     if item_id != path.stem:
         raise RuleError(
@@ -371,13 +371,18 @@ def load_item(path: Path, vocab: Vocabulary) -> Item:
             hint=f"use id: {path.stem}",
         )
     number = int(_field(doc, d, ("item",)))
-    scope = _mapping(doc, ("sensitive_area_scope",), d.get("sensitive_area_scope") or {"text": "", "kinds": []})
+    scope = doc.mapping(
+        RuleError,
+        "rule_malformed",
+        ("sensitive_area_scope",),
+        d.get("sensitive_area_scope") or {"text": "", "kinds": []},
+    )
     parser = ConditionParser(vocab, str(path), doc.line_of)
     scope_kinds = tuple(
         parser.term(k, "sensitive_areas", ("sensitive_area_scope", "kinds", i))
         for i, k in enumerate(scope.get("kinds") or [])
     )
-    match = _mapping(doc, ("match",), _field(doc, d, ("match",)))
+    match = doc.mapping(RuleError, "rule_malformed", ("match",), _field(doc, d, ("match",)))
     codes = tuple(str(c) for c in match.get("industry_codes") or [])
     for i, c in enumerate(codes):
         if not c.isdigit() or not 2 <= len(c) <= 4:
@@ -431,7 +436,7 @@ def load_item(path: Path, vocab: Vocabulary) -> Item:
         parts.append(Cmp(INDUSTRIAL_BUILDING_KEY, "eq", True, "industrial_building"))
     match_node = nnf(All(tuple(parts)))
     columns = []
-    cols = _mapping(doc, ("columns",), _field(doc, d, ("columns",)))
+    cols = doc.mapping(RuleError, "rule_malformed", ("columns",), _field(doc, d, ("columns",)))
     for tier in COLUMNS:
         col = cols.get(tier)
         if col is None:
@@ -475,19 +480,6 @@ def load_item(path: Path, vocab: Vocabulary) -> Item:
         columns=tuple(columns),
         source=str(path),
     )
-
-
-def _mapping(doc: YamlDoc, path: tuple[Any, ...], value: Any = None) -> dict[str, Any]:
-    v = doc.data if value is None and not path else value
-    if not isinstance(v, dict):
-        raise RuleError(
-            "rule_malformed",
-            "expected a mapping",
-            file=doc.source,
-            line=doc.line_of(path),
-            field=".".join(map(str, path)) or None,
-        )
-    return v
 
 
 def _field(doc: YamlDoc, d: dict[str, Any], path: tuple[str, ...]) -> Any:

@@ -102,14 +102,7 @@ class _Validator:
         self.vocab = vocab
 
     def fail(self, path: tuple[Any, ...], code: str, message: str, hint: str | None = None) -> ProjectError:
-        return ProjectError(
-            code,
-            message,
-            file=self.doc.source,
-            line=self.doc.line_of(path),
-            field=".".join(str(p) for p in path) or None,
-            hint=hint,
-        )
+        return self.doc.error(ProjectError, code, path, message, hint)
 
     def project(self) -> Project:
         data = self.doc.data
@@ -124,15 +117,7 @@ class _Validator:
             raise self.fail(
                 (), "project_not_mapping", "a project must be a mapping of fields (name: ..., construction: ...)"
             )
-        for key in data:
-            if key not in _FIELDS:
-                hint = did_you_mean(str(key), _FIELDS)
-                raise self.fail(
-                    (key,),
-                    "project_unknown_field",
-                    f"unknown field '{key}'",
-                    hint=hint or f"fields are: {', '.join(_FIELDS)}",
-                )
+        self.doc.only_keys(ProjectError, "project_unknown_field", (), data, _FIELDS)
         for key in ("name", "construction"):
             if key not in data or data[key] is None or (isinstance(data[key], str) and not data[key].strip()):
                 raise self.fail(

@@ -6,10 +6,9 @@ import dataclasses
 import json
 from typing import Any
 
-from ..decide.questions import Assumption, FactWarning, Question
-from ..decide.tier import Change, Decision, Evidence
+from .. import schemas
+from ..decide.outcome import Assumption, Change, Decision, Evidence, FactWarning, Question
 from ..packs.vocabulary import Vocabulary
-from . import schemas
 
 JSON_SCHEMA = "envscreen/decision/v2"
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..errors import InputError
+from ..errors import EnvscreenError, InputError, did_you_mean
+
+E = TypeVar("E", bound=EnvscreenError)
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 200_000
@@ -63,6 +66,36 @@ class YamlDoc:
                 return self.lines[path]
             path = path[:-1]
         return self.lines.get(())
+
+    # The validation helpers every loader shares (projects, packs, vocabulary, zone manifests):
+    # an error names the file, the line and the field, and says what would fix it.
+
+    def error(self, cls: type[E], code: str, path: tuple[Any, ...], message: str, hint: str | None = None) -> E:
+        """An error of class `cls` at `path` of this document: its file, line and dotted field."""
+        return cls(code, message, file=self.source, line=self.line_of(path), field=field_name(path), hint=hint)
+
+    def mapping(self, cls: type[E], code: str, path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+        """`value` itself when it is a mapping, else an error: "expected a mapping, not a list"."""
+        if not isinstance(value, dict):
+            raise self.error(cls, code, path, f"expected a mapping, not {_kind(value)}")
+        return value
+
+    def only_keys(
+        self,
+        cls: type[E],
+        code: str,
+        path: tuple[Any, ...],
+        data: Mapping[Any, Any],
+        allowed: Collection[str],
+        what: str = "field",
+    ) -> None:
+        """An error for the first key of `data` not in `allowed`, with the closest one as a hint
+        (or the allowed keys: in their order when `allowed` has one, else sorted)."""
+        for key in data:
+            if key not in allowed:
+                names = list(allowed) if isinstance(allowed, (list, tuple, dict)) else sorted(allowed)
+                hint = did_you_mean(str(key), allowed) or f"{what}s are: {', '.join(names)}"
+                raise self.error(cls, code, (*path, key), f"unknown {what} '{key}'", hint)
 
 
 def read_yaml_file(path: Path | str, *, max_bytes: int = MAX_BYTES) -> YamlDoc:
@@ -273,6 +306,10 @@ class _Builder:
                 hint="write the character itself, or its \\U0001XXXX escape",
                 path=path,
             ) from None
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "text", type(None): "empty"}.get(type(value), type(value).__name__)
 
 
 def field_name(path: tuple[Any, ...]) -> str | None:

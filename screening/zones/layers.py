@@ -36,7 +36,7 @@ from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError, ZoneError, did_you_mean
-from ..packs.vocabulary import Vocabulary, load_vocabulary
+from ..packs.vocabulary import Vocabulary
 from ..sources.yaml_doc import YamlDoc, read_yaml_file
 
 MANIFEST_NAME = "layers.yaml"
@@ -380,13 +380,10 @@ def default_zones_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "zones"
 
 
-def load_zones(source: Path | str | None = None, *, vocabulary: Vocabulary | None = None) -> ZoneSet:
+def load_zones(source: Path | str | None = None, *, vocabulary: Vocabulary) -> ZoneSet:
     """Load the zone layers of `source`: a zones directory, its layers.yaml, a registered URL
-    (e.g. postgresql://...), or None for the bundled sample region."""
-    if vocabulary is None:
-        from ..packs.ruleset import default_rules_dir
-
-        vocabulary = load_vocabulary(default_rules_dir())
+    (e.g. postgresql://...), or None for the bundled sample region. Sensitive-area terms are
+    checked against `vocabulary`: the one of the rules in use, the user's own terms included."""
     if isinstance(source, str) and "://" in source:
         doc, root = _open_url(source), source
     else:

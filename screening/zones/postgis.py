@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ZoneError
+from ..packs.vocabulary import Vocabulary
 from ..sources.yaml_doc import YamlDoc, parse_yaml, read_yaml_file
 from .layers import LayerSpec, load_zones, register_reader, register_source
 
@@ -73,7 +74,7 @@ def safe_url(url: str) -> str:
 # ----------------------------------------------------------------------- import
 
 
-def import_zones(zones_dir: Path | str, url: str) -> dict[str, int]:
+def import_zones(zones_dir: Path | str, url: str, vocabulary: Vocabulary) -> dict[str, int]:
     """Write every layer of `zones_dir` and its manifest into the PostGIS database at `url`.
 
     The directory is loaded and validated first (`load_zones`), so a broken directory imports
@@ -84,7 +85,9 @@ def import_zones(zones_dir: Path | str, url: str) -> dict[str, int]:
     zones_dir = Path(zones_dir)
     manifest_path = zones_dir if zones_dir.suffix in (".yaml", ".yml") else zones_dir / "layers.yaml"
     root = manifest_path.parent
-    load_zones(manifest_path)  # the same checks as `check --zones DIR`, before anything is written
+    load_zones(
+        manifest_path, vocabulary=vocabulary
+    )  # the same checks as `check --zones DIR`, before anything is written
     manifest_text = manifest_path.read_text(encoding="utf-8")
     frames: dict[str, Any] = {}
     for entry in read_yaml_file(manifest_path).data["layers"]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from screening.report import schemas
+from screening import schemas
 
 from ..test_output_schema import assert_valid
 

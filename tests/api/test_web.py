@@ -564,3 +564,31 @@ def test_pasted_json_gets_the_site_and_answers_as_json(page: Any) -> None:
     assert body["location"] == {"crs": "wgs84", "point": [120.15, 29.4]}
     assert body["answers"] == {"features.livestock_scale_farm": False}
     page.wait_for_selector("#result:not([hidden]) #tier-label")
+
+
+# ------------------------------------------------------------------------------------------
+# The pre-screening opinion download (issue 11): 下载预审意见 (PDF/Word) under a result.
+
+
+def test_download_buttons_give_the_opinion_of_the_screened_project(page: Any, tmp_path: Path) -> None:
+    fill_hospital_form(page)
+    click_site(page, 119.885894, 29.411419)
+    submit_and_read(page)
+    group = page.get_by_role("group", name="下载预审意见 (PDF/Word)")
+    assert group.is_visible()
+
+    with page.expect_request(lambda r: "/v1/report" in r.url) as sent, page.expect_download() as info:
+        group.get_by_role("button", name="PDF").click()
+    assert sent.value.url.endswith("/v1/report?format=pdf")
+    assert json.loads(sent.value.post_data)["name"] == HOSPITAL_NAME  # the body that was screened
+    download = info.value
+    assert download.suggested_filename == f"预审意见-{HOSPITAL_NAME}.pdf"
+    pdf = tmp_path / "opinion.pdf"
+    download.save_as(pdf)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert b"/Type /Page" in pdf.read_bytes()
+
+    with page.expect_download() as info:
+        group.get_by_role("button", name="Word").click()
+    assert info.value.suggested_filename.endswith(".docx")
+    assert page.locator("#errors").is_hidden()

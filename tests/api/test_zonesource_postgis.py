@@ -12,7 +12,10 @@ from screening.errors import ZoneError
 from .conftest import postgres_url
 
 zonelayers = pytest.importorskip("screening.zones.layers", reason="the zone loader is not in this checkout yet")
+from screening import load_rules  # noqa: E402
 from screening.zones.postgis import import_zones, is_postgis_url, table_name  # noqa: E402
+
+VOCAB = load_rules().vocabulary  # zones are checked against the vocabulary in use
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,14 +37,14 @@ def test_layer_ids_that_cannot_name_a_table_are_refused(bad: str) -> None:
 @pytest.fixture(scope="module")
 def imported() -> Any:
     url = postgres_url()
-    counts = import_zones(ROOT / "zones", url)
+    counts = import_zones(ROOT / "zones", url, VOCAB)
     return url, counts
 
 
 def test_import_then_load_gives_the_same_layers(imported: Any) -> None:
     url, counts = imported
-    from_files = zonelayers.load_zones(ROOT / "zones")
-    from_db = zonelayers.load_zones(url)
+    from_files = zonelayers.load_zones(ROOT / "zones", vocabulary=VOCAB)
+    from_db = zonelayers.load_zones(url, vocabulary=VOCAB)
     assert set(counts) == set(from_files.layers) == set(from_db.layers)
     for lid in from_files.layers:
         n_files = int((from_files.features["layer"] == lid).sum())
@@ -58,8 +61,8 @@ def test_locate_agrees_between_files_and_postgis(imported: Any) -> None:
     from screening.zones.locate import locate
 
     points = read_yaml_file(ROOT / "zones" / "sample-county" / "reference-points.yaml").data["points"]
-    from_files = zonelayers.load_zones(ROOT / "zones")
-    from_db = zonelayers.load_zones(url)
+    from_files = zonelayers.load_zones(ROOT / "zones", vocabulary=VOCAB)
+    from_db = zonelayers.load_zones(url, vocabulary=VOCAB)
     for p in points[:5]:
         site = parse_site({"crs": "wgs84", "point": p["point"]})
         a = locate(site, from_files, 500)
