@@ -298,7 +298,7 @@ def _drain(
 def _died() -> EnvscreenError:
     return EngineError(
         "batch_worker_died",
-        "the worker process died while screening this project (twice); it was not screened",
+        "the worker process died screening this project alone; it was not screened",
         hint="screen it alone with `envscreen check` to see the failure, and report it",
     )
 
