@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import EnvscreenError, RuleError
 from ..project.model import project_from_doc
 from ..screener import Screener
-from ..sources.yaml_doc import YamlDoc, read_yaml_file
+from ..sources.yaml_doc import RULE_FILE_MAX_BYTES, YamlDoc, read_yaml_file
 from .local import EntryList, LocalPack
 from .ruleset import Item
 
@@ -48,7 +48,7 @@ def _read_cases(path: Path, expect_keys: set[str]) -> list[tuple[dict[str, Any],
     numbers (with `name` and `construction: new` by default), and the case's line."""
     if not path.is_file():
         return []
-    doc = read_yaml_file(path)
+    doc = read_yaml_file(path, max_bytes=RULE_FILE_MAX_BYTES)
     raw = (doc.data or {}).get("cases") if isinstance(doc.data, dict) else None
     if not isinstance(raw, list):
         raise RuleError("cases_malformed", "a cases file needs a top-level 'cases:' list", file=str(path))
