@@ -104,6 +104,8 @@ class Screener:
             for lid, info in zones.layers.items():
                 frame = zones.features[zones.features["layer"] == lid]
                 sa = {str(v) for v in frame["sensitive_area"].dropna().unique()}
+                if info.sensitive_area:  # an empty layer (none in the jurisdiction) still says what it maps
+                    sa.add(info.sensitive_area)
                 if info.kind == "ecological_red_line":
                     sa.add("ecological_red_line")
                 kinds[lid] = LayerKinds(info.kind, frozenset(sa))
