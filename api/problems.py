@@ -85,7 +85,8 @@ def from_envscreen(exc: EnvscreenError) -> ProblemError:
     if isinstance(exc, EngineError) or exc.exit_code != 2:
         return ProblemError(500, "internal", "Internal error", "the screening engine failed; please report it")
     where = f"{exc.field}: " if exc.field else ""
-    return ProblemError(422, "invalid-project", "The project is not valid", f"{where}{exc.message}", [error_item(exc)])
+    errors = [error_item(e) for e in (exc, *exc.also)]  # every bad field, so all are fixed in one go
+    return ProblemError(422, "invalid-project", "The project is not valid", f"{where}{exc.message}", errors)
 
 
 def request_lang(request: Request) -> str:

@@ -147,8 +147,9 @@ def check(
             worst = max(worst, exc.exit_code)
             results.append({"file": str(f), "error": exc.to_dict()})
             if fmt is not Format.json:
-                text = error_text(exc, lang.value, screener.vocabulary)
-                typer.echo(f"{tr('error', lang.value)}: {text}", err=True)
+                for e in (exc, *exc.also):
+                    text = error_text(e, lang.value, screener.vocabulary)
+                    typer.echo(f"{tr('error', lang.value)}: {text}", err=True)
             continue
         results.append({"file": str(f), "decision": decision_to_dict(decision, screener.vocabulary)})
         if fmt is Format.text:

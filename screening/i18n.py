@@ -64,7 +64,9 @@ def _patterns(lang: str) -> list[tuple[re.Pattern[str], list[str], str]]:
                 literal += 1
             elif tok.startswith("{"):
                 parts.append(f"(?P<g{len(names)}>.+?)")
-                names.append(tok[1:-1])
+                # a quoted placeholder is a value as written ('{key}'): a noun there stays as it is
+                quoted = bool(parts[-2:-1]) and parts[-2][-1:] in ("'", '"', "`")
+                names.append(("'" if quoted else "") + tok[1:-1])
             else:
                 parts.append(re.escape(tok))
                 literal += len(tok)
@@ -152,12 +154,14 @@ def _label_index(vocabulary: _Terms) -> dict[str, str]:
     return {tid: next(iter(zhs)) for tid, zhs in seen.items() if len(zhs) == 1}
 
 
-def _value(value: str, lang: str, labels: dict[str, str], depth: int) -> str:
+def _value(name: str, value: str, lang: str, labels: dict[str, str], depth: int) -> str:
     """A placeholder's value as shown in `lang`: a term with its label, a nested message translated."""
     bare = value.strip("'\"`")
-    if value in NOUNS:
+    if value in NOUNS and not name.startswith("'"):
         return catalog(lang).get(value, value)
-    if bare in labels:  # marked, so that a quoted term keeps its quotes: 'new'（新建）
+    # A unit (`beds`) may share a term's id: not labelled. The label is marked, so that a quoted
+    # term keeps its quotes: 'new'（新建）.
+    if bare in labels and "unit" not in name:
         return f"{value}\x00{labels[bare]}\x01"
     items = value.split(", ")
     if len(items) > 1 and all(i in labels for i in items):
@@ -177,7 +181,7 @@ def _translate(message: str, lang: str, labels: dict[str, str], depth: int) -> s
             continue
         values: dict[str, str] = {}
         for i, name in enumerate(names):
-            values.setdefault(name, _value(m.group(f"g{i}"), lang, labels, depth))
+            values.setdefault(name.lstrip("'"), _value(name, m.group(f"g{i}"), lang, labels, depth))
         try:
             text = msgstr.format_map(values)
         except (KeyError, IndexError, ValueError):  # a translation naming a placeholder its msgid lacks
