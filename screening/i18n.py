@@ -63,7 +63,8 @@ def _patterns(lang: str) -> list[tuple[re.Pattern[str], list[str], str]]:
                 parts.append(re.escape(tok[0]))
                 literal += 1
             elif tok.startswith("{"):
-                parts.append(f"(?P<g{len(names)}>.+?)")
+                parts.append(f"(?P<g{len(names)}>.*?)")  # may be empty: '{code}' with code ''
+
                 # a quoted placeholder is a value as written ('{key}'): a noun there stays as it is
                 quoted = bool(parts[-2:-1]) and parts[-2][-1:] in ("'", '"', "`")
                 names.append(("'" if quoted else "") + tok[1:-1])
@@ -129,7 +130,8 @@ NOUNS = (
     noun("line"),
     noun("polygon"),
     noun("geometry"),
-    noun("construction"),  # `unknown construction 'x'`: the field, named as the form names it
+    noun("construction"),
+    noun("the vocabulary"),  # zone_manifest_unknown_term: `'x' is not one of the vocabulary`  # `unknown construction 'x'`: the field, named as the form names it
 )
 _LABELS: dict[int, tuple[_Terms, dict[str, str]]] = {}  # id(vocabulary) -> (it, its labels)
 
@@ -188,11 +190,18 @@ def _translate(message: str, lang: str, labels: dict[str, str], depth: int) -> s
             return message
         text = re.sub(r"(['\"`])([^'\"`\x00]*)\x00([^\x01]*)\x01\1", r"\1\2\1（\3）", text)
         return text.replace("\x00", "（").replace("\x01", "）")
+    if depth > 3:
+        return message
     if "; " in message:  # a hint made of parts: `...; one of: a, b`
         parts = message.split("; ")
         done = [_translate(p, lang, labels, depth + 1) for p in parts]
         if done != parts:
             return "；".join(done)
+    head, sep, rest = message.partition(": ")
+    if sep and " " not in head:  # a located message: `item_036.report_book.1: an 'any' with ...`
+        done = _translate(rest, lang, labels, depth + 1)
+        if done != rest:
+            return f"{head}：{done}"
     return message
 
 

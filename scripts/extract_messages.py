@@ -132,6 +132,9 @@ class Extractor:
                 yield from self.strings(m.constants[node.id], m, depth + 1, seen)
         elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
             yield from self._dict_values(node.value.id, m, depth)
+            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
+                # `problem[0]` where `problem = self.term_error(...)` returns (message, hint)
+                yield from self._tuple_items(node.value, node.slice.value, m, depth, seen)
         elif isinstance(node, ast.Call):
             name = _name(node.func)
             if name == "get" and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
@@ -150,6 +153,17 @@ class Extractor:
                             if isinstance(r, ast.Return):
                                 yield from self.strings(r.value, mod, depth + 1)
                         break
+
+    def _tuple_items(self, name: ast.Name, index: int, m: Module, depth: int, seen: frozenset[str]) -> Iterator[str]:
+        fn = m.function_of(name)
+        for a in ast.walk(fn) if fn is not None else ():
+            if not (isinstance(a, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name.id for t in a.targets)):
+                continue
+            callee = _name(a.value.func) if isinstance(a.value, ast.Call) else None
+            target = m.functions.get(callee or "")
+            for r in ast.walk(target) if target is not None else ():
+                if isinstance(r, ast.Return) and isinstance(r.value, ast.Tuple) and len(r.value.elts) > index:
+                    yield from self.strings(r.value.elts[index], m, depth + 1, seen)
 
     def _dict_values(self, name: str, m: Module, depth: int) -> Iterator[str]:
         value = m.constants.get(name)
@@ -201,6 +215,8 @@ class Extractor:
                 elif name == "ProblemError":
                     self._add(self._arg(node, 2, "title"), m, where)
                     self._add(self._arg(node, 3, "detail"), m, where)
+                elif name == "ValueError":  # raised in the core and shown inside an error: `{clause.id}: {exc}`
+                    self._add(node.args[0] if node.args else None, m, where)
                 elif name in self.classes or name in self.helpers:
                     message, hint = self._indexes(node, name, m)
                     self._add(self._arg(node, message, "message"), m, where)

@@ -84,6 +84,14 @@ def test_no_translation_is_left_from_a_removed_message() -> None:
         ("feature #3 of layer 'parks' is a Point, not a polygon", "图层 'parks' 的第 3 个要素是 Point，不是多边形"),
         # a hint of parts: each translated
         ("construction kind (required); one of: new", "建设性质（必填）；可选值：new（新建）"),
+        ("'' is not a GB/T 4754-2017 code", "'' 不是 GB/T 4754-2017 代码"),  # an empty value
+        # a message located by a prefix (`{clause.id}: {exc}`)
+        (
+            "item_036.report_book.1: an 'any' with 13 compound branches (durable-rules accepts at most 12)",
+            "item_036.report_book.1：'any' 含有 13 个复合分支（durable-rules 最多接受 12 个）",
+        ),
+        ("'priorty' is not one of unit_classs (unit_class)", "'priorty' 不是 unit_classs 中的取值（unit_class）"),
+        ("'x' is not one of the vocabulary (sensitive_area)", "'x' 不是 词汇表 中的取值（sensitive_area）"),
     ],
 )
 def test_translate(screener: Screener, english: str, chinese: str) -> None:
