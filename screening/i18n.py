@@ -130,8 +130,8 @@ NOUNS = (
     noun("line"),
     noun("polygon"),
     noun("geometry"),
-    noun("construction"),
-    noun("the vocabulary"),  # zone_manifest_unknown_term: `'x' is not one of the vocabulary`  # `unknown construction 'x'`: the field, named as the form names it
+    noun("construction"),  # `unknown construction 'x'`: the field, named as the form names it
+    noun("the vocabulary"),  # `'x' is not one of the vocabulary`
 )
 _LABELS: dict[int, tuple[_Terms, dict[str, str]]] = {}  # id(vocabulary) -> (it, its labels)
 
@@ -163,7 +163,8 @@ def _value(name: str, value: str, lang: str, labels: dict[str, str], depth: int)
         return catalog(lang).get(value, value)
     # A unit (`beds`) may share a term's id: not labelled. The label is marked, so that a quoted
     # term keeps its quotes: 'new'（新建）.
-    if bare in labels and "unit" not in name:
+    # Digits are counts as often as industry divisions (13 branches, not 农副食品加工业).
+    if bare in labels and "unit" not in name and not bare.isdigit():
         return f"{value}\x00{labels[bare]}\x01"
     items = value.split(", ")
     if len(items) > 1 and all(i in labels for i in items):
@@ -194,9 +195,9 @@ def _translate(message: str, lang: str, labels: dict[str, str], depth: int) -> s
         return message
     if "; " in message:  # a hint made of parts: `...; one of: a, b`
         parts = message.split("; ")
-        done = [_translate(p, lang, labels, depth + 1) for p in parts]
-        if done != parts:
-            return "；".join(done)
+        translated = [_translate(p, lang, labels, depth + 1) for p in parts]
+        if translated != parts:
+            return "；".join(translated)
     head, sep, rest = message.partition(": ")
     if sep and " " not in head:  # a located message: `item_036.report_book.1: an 'any' with ...`
         done = _translate(rest, lang, labels, depth + 1)
