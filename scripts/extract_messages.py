@@ -2,6 +2,9 @@
 
 python scripts/extract_messages.py          # write screening/locale/messages.pot, merge it into each .po
 python scripts/extract_messages.py --check  # exit 1 if the .pot is out of date (tests run this)
+python scripts/extract_messages.py --gaps   # also list the untranslated templates as known gaps
+                                            # (tests/fixtures/i18n-known-gaps.txt), to merge first
+                                            # and translate after
 
 A template is the English text with named placeholders: `f"unknown field '{key}'"` becomes
 `unknown field '{key}'` (a placeholder is named after its expression: `spec.id` -> `spec_id`).
@@ -26,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "screening" / "locale"
 POT = LOCALE / "messages.pot"
+GAPS = ROOT / "tests" / "fixtures" / "i18n-known-gaps.txt"
 SOURCES = sorted([*ROOT.glob("screening/**/*.py"), *ROOT.glob("api/**/*.py")])
 MARKERS = {"tr", "noun"}  # tr("by tier", lang), noun("field"): text for the catalog outside an error
 
@@ -244,7 +248,8 @@ def pot_text(found: dict[str, set[str]]) -> str:
     for msgid in sorted(found):
         cat.add(msgid, locations=[(w.rsplit(":", 1)[0], int(w.rsplit(":", 1)[1])) for w in sorted(found[msgid])])
     buf = BytesIO()
-    write_po(buf, cat, omit_header=True, sort_output=True, include_lineno=False, width=0)
+    # No locations: a message moved or raised at one more place leaves the template as it is.
+    write_po(buf, cat, omit_header=True, sort_output=True, no_location=True, width=0)
     return buf.getvalue().decode("utf-8")
 
 
@@ -276,6 +281,14 @@ def main() -> int:
     POT.write_text(text, encoding="utf-8")
     merge(found)
     print(f"{len(found)} templates -> {POT.relative_to(ROOT)}")
+    if "--gaps" in sys.argv:
+        from babel.messages.pofile import read_po
+
+        with (LOCALE / "zh_CN" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            done = {m.id for m in read_po(f, charset="utf-8") if m.string}
+        gaps = sorted(t for t in found if t not in done)
+        GAPS.write_text("".join(f"{t}\n" for t in gaps), encoding="utf-8")
+        print(f"{len(gaps)} untranslated templates -> {GAPS.relative_to(ROOT)}")
     return 0
 
 

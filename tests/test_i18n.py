@@ -52,7 +52,10 @@ def test_the_extractor_finds_the_messages_of_raise_sites_and_helpers() -> None:
 def test_every_message_has_a_chinese_translation() -> None:
     gaps = set(KNOWN_GAPS.read_text(encoding="utf-8").splitlines()) - {""} if KNOWN_GAPS.exists() else set()
     missing = sorted(t for t in TEMPLATES if t not in catalog("zh") and t not in gaps)
-    assert missing == [], "add these to screening/locale/zh_CN/LC_MESSAGES/messages.po"
+    assert missing == [], (
+        "run python scripts/extract_messages.py, then translate these in screening/locale/zh_CN/LC_MESSAGES/"
+        "messages.po (or list them as known gaps: python scripts/extract_messages.py --gaps)"
+    )
     assert sorted(g for g in gaps if g in catalog("zh")) == [], "translated now: remove from the known gaps"
 
 
