@@ -26,7 +26,7 @@ from . import problems
 from .catalog import Catalog
 from .problems import ProblemError
 from .records import Records, make_engine
-from .routes import codes, health, questions, report, rule_packs, screenings, vocabulary, zones
+from .routes import codes, health, questions, report, rule_packs, screenings, sites, vocabulary, zones
 from .service import ENVSCREEN_VERSION, Service
 from .settings import Settings
 
@@ -69,18 +69,20 @@ class BodyLimit:
     """Refuse bodies over `limit` bytes before they are buffered: by Content-Length at once,
     and by counting as the body streams in (a chunked body has no Content-Length)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, paths: dict[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.paths = paths or {}  # a path with a limit of its own (site file uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.paths.get(scope.get("path", ""), self.limit)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             path = scope.get("path")
-            await problems.problem_response(BodyTooLarge(self.limit), path)(scope, receive, send)
+            await problems.problem_response(BodyTooLarge(limit), path)(scope, receive, send)
             return
         received = 0
 
@@ -89,8 +91,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise BodyTooLarge(self.limit)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         await self.app(scope, limited, send)
@@ -155,9 +157,12 @@ def create_app(settings: Settings | None = None, *, screener: Screener | None = 
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (screenings, questions, report, rule_packs, zones, vocabulary, codes, health):
+    for module in (screenings, questions, report, rule_packs, zones, vocabulary, codes, health, sites):
         app.include_router(module.router)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # Site files upload to their own path with their own (larger) limit; the multipart framing
+    # adds a little to the file itself.
+    site_limit = max(settings.max_body_bytes, settings.max_site_file_bytes + 64 * 1024)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, paths={"/v1/sites/parse": site_limit})
     _document_problems(app)
     # Last, so that it never shadows /v1 or /healthz: the web page (api/static/, its own developer).
     if STATIC_DIR.is_dir():

@@ -292,3 +292,21 @@ class QuestionsPublic(BaseModel):
     )
     assumptions: list[dict[str, Any]]
     warnings: list[dict[str, Any]]
+
+
+class SiteProperties(BaseModel):
+    kind: str = Field(description="point | line | polygon", examples=["polygon"])
+    crs: str = Field(description="the crs the coordinates were read in, e.g. EPSG:4528, wgs84", examples=["EPSG:4528"])
+    warnings: list[str] = Field(description="e.g. a DXF with closed polylines on several layers (their union)")
+    vertices: int = Field(
+        description="vertices of the site as read (after any simplification; a ring's closing point not counted)"
+    )
+
+
+class SitePublic(BaseModel):
+    """A site read from a file or table: a GeoJSON Feature in WGS84 lon/lat. Its geometry goes
+    into a project as `location: {crs: wgs84, geometry: ...}`."""
+
+    type: str = Field(examples=["Feature"])
+    geometry: dict[str, Any]
+    properties: SiteProperties

@@ -23,6 +23,8 @@ class Settings:
     zones: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     max_body_bytes: int = 1024 * 1024
+    # POST /v1/sites/parse: an uploaded site file (a CAD drawing with its red line) may be larger.
+    max_site_file_bytes: int = 10 * 1024 * 1024
     request_timeout_s: float = 10.0
     batch_limit: int = 100
     screening_threads: int = 2
@@ -37,6 +39,7 @@ class Settings:
         "bundled_rules": "ENVSCREEN_BUNDLED_RULES",
         "zones": "ENVSCREEN_ZONES",
         "max_body_bytes": "ENVSCREEN_MAX_BODY_BYTES",
+        "max_site_file_bytes": "ENVSCREEN_MAX_SITE_FILE_BYTES",
         "request_timeout_s": "ENVSCREEN_REQUEST_TIMEOUT_S",
         "batch_limit": "ENVSCREEN_BATCH_LIMIT",
         "screening_threads": "ENVSCREEN_SCREENING_THREADS",

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import EnvscreenError, InputError
+from .errors import EnvscreenError, InputError, RuleError
 from .i18n import DEFAULT_LANG, error_text, normalize, tr
 from .project.model import load_project
 from .report.render import decision_to_dict, render_json, render_markdown, render_text
@@ -114,6 +114,24 @@ def check(
             "--ask", help="ask the questions that decide the tier one at a time, then write the answers into the file"
         ),
     ] = False,
+    site: Annotated[
+        Path | None,
+        typer.Option(
+            "--site",
+            help="the site from a file, in place of the project's location: .dxf (CAD red line), .kml/.kmz, "
+            ".zip (Shapefile), .geojson, .txt/.csv (界址点 table)",
+        ),
+    ] = None,
+    site_crs: Annotated[
+        str | None,
+        typer.Option(
+            "--site-crs",
+            help="the crs of --site when the file does not say it (DXF, tables): e.g. EPSG:4528, cgcs2000-gk3, gcj02",
+        ),
+    ] = None,
+    site_layer: Annotated[
+        str | None, typer.Option("--site-layer", help="the DXF layer (or shapefile in a zip) of the site's outline")
+    ] = None,
 ) -> None:
     """Screen projects: the EIA tier under the 2021 directory and the local packs, admissibility
     of the site on the zone layers, with reasons and next steps."""
@@ -133,11 +151,15 @@ def check(
     batch = len(files) > 1 or any(p.is_dir() for p in paths)
     if report_path is not None:
         _report_target(report_path, files[0], batch)  # a wrong extension fails before any screening
+    site_file = None
+    if site is not None:
+        given = {"file": str(site), "crs": site_crs, "layer": site_layer}
+        site_file = {k: v for k, v in given.items() if v is not None}
     results: list[dict[str, Any]] = []
     worst = 0
     for f in files:
         try:
-            project = load_project(f, screener.vocabulary)
+            project = load_project(f, screener.vocabulary, site_file=site_file)
             decision = screener.screen(project, on=on)
             if map_path is not None:
                 _write_map(screener, project, f, map_path, batch)
@@ -189,7 +211,8 @@ def _ask(screener: Screener, file: Path, on: dt.date, lang: Lang) -> None:
         data = dict(doc.data) if isinstance(doc.data, dict) else doc.data
         if answers and isinstance(data, dict):
             data["answers"] = {**(data.get("answers") or {}), **answers}
-        decision = screener.screen(project_from_doc(YamlDoc(data, doc.source, doc.lines), screener.vocabulary), on=on)
+        project = project_from_doc(YamlDoc(data, doc.source, doc.lines), screener.vocabulary, base_dir=file.parent)
+        decision = screener.screen(project, on=on)
         open_qs = [q for q in decision.questions if q.id not in skipped]
         if decision.status == "determined" or not open_qs:
             break
@@ -381,25 +404,140 @@ def rules_test(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list passing cases too")] = False,
     rules: RulesOpt = None,
     no_bundled_rules: NoBundledOpt = False,
+    zones: ZonesOpt = None,
+    coverage: Annotated[
+        bool, typer.Option("--coverage", help="print which entries and clauses cases show firing and not firing")
+    ] = False,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            min=0,
+            max=100,
+            help="fail when coverage is below PCT percent (then uncovered entries alone do not fail the run)",
+        ),
+    ] = None,
+    include_bundled: Annotated[
+        bool, typer.Option("--include-bundled", help="with --rules: also run the bundled packs' cases")
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json (for CI)")] = Format.text,
 ) -> None:
-    """Run the test cases beside each rule; fail on a wrong answer or an uncovered column."""
+    """Run the test cases beside each rule on the zone layers given (--zones; default: the bundled
+    sample county); fail on a wrong answer, a list case whose site the layers do not locate, or an
+    uncovered column or entry. With --threshold PCT, coverage below PCT fails instead."""
     from .packs.cases import run_suite
     from .packs.ruleset import load_rules
 
     selected = _item_set(items)
-    report = run_suite(Screener(load_rules(rules, selected, bundled=not no_bundled_rules)), selected)
+    screener = Screener(load_rules(rules, selected, bundled=not no_bundled_rules), zones=zones)
+    only = rules if rules is not None and not include_bundled else None
+    report = run_suite(screener, selected, only)
+    pct = report.coverage_percent()
+    if threshold is None:
+        ok = report.ok
+        below = False
+    else:
+        below = pct + 1e-9 < threshold
+        ok = report.cases_ok and not below
+    passed = sum(1 for r in report.results if r.ok)
+    if fmt is Format.json:
+        out = {
+            "ok": ok,
+            "passed": passed,
+            "failed": len(report.results) - passed,
+            "cases": [
+                {
+                    "where": f"item {r.item}" if isinstance(r.item, int) else r.item,
+                    "name": r.name,
+                    "ok": r.ok,
+                    "message": r.message,
+                    "file": r.file,
+                    "line": r.line,
+                }
+                for r in report.results
+            ],
+            "uncovered": list(report.uncovered),
+            "items_without_cases": list(report.items_without_cases),
+            "coverage": {
+                "percent": round(pct, 2),
+                "entries_percent": round(report.coverage_percent("entry"), 2),
+                "clauses_percent": round(report.coverage_percent("clause"), 2),
+                "threshold": threshold,
+                "rows": [c.to_dict() for c in report.coverage],
+            },
+        }
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        raise typer.Exit(0 if ok else 1)
     for r in report.results:
         if verbose or not r.ok:
             where = f"item {r.item}" if isinstance(r.item, int) else r.item
             typer.echo(f"{'ok  ' if r.ok else 'FAIL'} {r.file}:{r.line}: {where}: {r.name}: {r.message}")
-    for u in report.uncovered:
-        typer.echo(f"FAIL {u}: no passing case shows it")
-    for n in report.items_without_cases:
-        typer.echo(f"FAIL item {n}: no cases file")
-    passed = sum(1 for r in report.results if r.ok)
-    failed = len(report.results) - passed + len(report.uncovered) + len(report.items_without_cases)
+    if threshold is None:
+        for u in report.uncovered:
+            typer.echo(f"FAIL {u}: no passing case shows it")
+        for n in report.items_without_cases:
+            typer.echo(f"FAIL item {n}: no cases file")
+    if coverage or threshold is not None:
+        _coverage_table(report)
+    failed = len(report.results) - passed
+    if threshold is None:
+        failed += len(report.uncovered) + len(report.items_without_cases)
     typer.echo(f"{passed} passed, {failed} failed")
-    raise typer.Exit(0 if report.ok else 1)
+    if below:
+        typer.echo(f"FAIL coverage {pct:.1f}% is below the threshold {threshold:g}%", err=True)
+    raise typer.Exit(0 if ok else 1)
+
+
+def _coverage_table(report: Any) -> None:
+    """One row per entry or clause: whether passing cases show it firing and not firing."""
+    rows = [(c.kind, c.where, c.id, "yes" if c.fires else "NO", "yes" if c.quiet else "NO") for c in report.coverage]
+    head = ("kind", "where", "id", "fires", "not fires")
+    widths = [max(len(str(r[k])) for r in [head, *rows]) for k in range(len(head))]
+    for r in [head, *rows]:
+        typer.echo("  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+    for kind in ("entry", "clause"):
+        n = sum(1 for c in report.coverage if c.kind == kind)
+        if n:
+            plural = "entries" if kind == "entry" else "clauses"
+            typer.echo(f"{kind} coverage: {report.coverage_percent(kind):.1f}% of {n} {plural} x (fires, not fires)")
+    typer.echo(f"coverage: {report.coverage_percent():.1f}%")
+
+
+@rules_app.command("lint")
+def rules_lint(
+    rules: Annotated[Path, typer.Option("--rules", help="the directory of local rule packs to check")],
+    zones: ZonesOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help="warnings fail the run too")] = False,
+    tolerance_m2: Annotated[
+        float, typer.Option("--tolerance-m2", min=0, help="control-unit gaps and overlaps up to this area are slivers")
+    ] = 10.0,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json (for CI)")] = Format.text,
+) -> None:
+    """Check local rule packs against the zone layers they are meant for: zone codes no layer
+    has, jurisdictions no admin boundary has, unquoted codes, control units that do not tile the
+    jurisdiction, a work CRS of another zone, entries that never or always fire, overlapping
+    versions. Exit 0 clean, 1 on errors (on warnings too with --strict)."""
+    from .packs.lint import lint
+
+    if not rules.is_dir():
+        raise RuleError("rules_dir_missing", "the rules directory does not exist", file=str(rules))
+    findings = lint(rules, zones, tolerance_m2=tolerance_m2)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    failed = errors > 0 or (strict and warnings > 0)
+    if fmt is Format.json:
+        typer.echo(
+            json.dumps(
+                {"ok": not failed, "errors": errors, "warnings": warnings, "findings": [f.to_dict() for f in findings]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for f in findings:
+            typer.echo(str(f))
+        typer.echo(f"{errors} errors, {warnings} warnings")
+    raise typer.Exit(1 if failed else 0)
 
 
 @rules_app.command("stats")

@@ -85,10 +85,29 @@ CODES: dict[str, Code] = {
     "project_answer_contradicts": Code(P, "an answer that contradicts a listed term, code or quantity"),
     # the site (a project's `location`)
     "site_missing_crs": Code(P, "the location has no crs"),
-    "site_bad_crs": Code(P, "a crs other than wgs84, cgcs2000, gcj02"),
+    "site_bad_crs": Code(P, "a crs other than wgs84, cgcs2000, gcj02, bd09 or a CGCS2000 Gauss-Krüger zone"),
+    "site_bad_zone": Code(P, "a zone or central_meridian that is no CGCS2000 Gauss-Krüger zone, or disagrees"),
+    "site_missing_zone": Code(P, "Gauss-Krüger eastings without the zone number, and no zone or central_meridian"),
+    "site_wrong_zone": Code(
+        P, "projected coordinates that do not fit the zone (the easting's zone number, or too far from its meridian)"
+    ),
+    "site_crs_conflict": Code(P, "a declared crs that contradicts the site file's own (.prj, KML, GeoJSON)"),
+    "site_table_bad_row": Code(P, "a 界址点 table row whose columns cannot be read as coordinates"),
+    "site_table_empty": Code(P, "a 界址点 table without coordinate rows"),
+    "site_file_not_allowed": Code(P, "`location.file` in a project sent to the API (upload it instead)"),
+    "site_file_bad_path": Code(P, "`location.file` that is absolute, a URL or outside the project file's folder"),
+    "site_file_missing": Code(P, "`location.file` that does not exist"),
+    "site_file_format": Code(P, "a site file that is not .dxf, .kml, .kmz, .zip, .geojson, .json, .txt or .csv"),
+    "site_file_too_large": Code(P, "a site file, or a zip's contents, over the size limits (a zip bomb)"),
+    "site_file_unreadable": Code(P, "a site file that cannot be read as its format"),
+    "site_file_crs": Code(P, "a site file whose own crs cannot be used"),
+    "site_file_layer": Code(P, "a `layer` that the file does not have, or a zip with several shapefiles"),
+    "site_file_no_outline": Code(P, "a site file without a closed polyline, polygon, line or single point"),
     "site_bad_geometry": Code(P, "a point, line, polygon or GeoJSON geometry that is malformed"),
     "site_invalid_geometry": Code(P, "a polygon whose outline crosses itself"),
-    "site_swapped_coordinates": Code(P, "a position that looks like [latitude, longitude]"),
+    "site_swapped_coordinates": Code(
+        P, "a position that looks like [latitude, longitude], or [northing, easting] (X and Y of a table swapped)"
+    ),
     "site_outside_china": Code(P, "a position outside China"),
     "site_too_many_vertices": Code(P, "a site with more vertices than accepted"),
     "site_too_complex": Code(P, "a site still too complex after simplifying"),
@@ -149,7 +168,8 @@ CODES: dict[str, Code] = {
     "zone_layer_unreadable": Code(Z, "a layer file that cannot be read"),
     "zone_layer_crs_mismatch": Code(Z, "a layer whose file is in another crs than declared"),
     "zone_layer_missing_column": Code(Z, "a layer maps an attribute to a column its file does not have"),
-    "zone_layer_empty": Code(Z, "a layer without features"),
+    "zone_layer_empty": Code(Z, "a layer without features (and without none_in_jurisdiction: true)"),
+    "zone_layer_not_empty": Code(Z, "a layer that says the jurisdiction has none but has features"),
     "zone_layer_missing_code": Code(Z, "a control unit without a unit code"),
     "zone_layer_bad_value": Code(Z, "a feature attribute that is missing or not a known term"),
     "zone_layer_empty_geometry": Code(Z, "a feature without geometry"),
@@ -178,6 +198,7 @@ CODES: dict[str, Code] = {
     "request_batch_too_large": Code(A, "a batch with more projects than the limit"),
     "request_bad_filter": Code(A, "a GET /v1/screenings filter that is not valid (an unknown tier, dates swapped)"),
     "request_bad_bbox": Code(A, "a bbox that is not minlon,minlat,maxlon,maxlat"),
+    "request_site_source": Code(A, "POST /v1/sites/parse without exactly one of the form fields file and table"),
 }
 
 # problem+json `type` slugs of the API (the `type` is https://.../problems/<slug>).

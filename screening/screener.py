@@ -12,8 +12,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .decide.admissibility import adjust_tier, assess, candidates, describe_location, jurisdiction_gaps, packs_in_force
+from .decide.admissibility import adjust_tier, assess, describe_location, jurisdiction_gaps, packs_in_force
 from .decide.outcome import Decision, National
+from .decide.routing import EntryIndex
 from .decide.tier import decide
 from .engine.durable import Engine
 from .engine.local_lists import ListEngine
@@ -62,6 +63,9 @@ class Screener:
             if isinstance(leaf, Cmp) and leaf.key.startswith(PREFIX["zones"]) and leaf.term
         ]
         self.buffer_m = max([NEARBY_M, *needed])
+        # Each pack's entries routed by the zone codes they name: a screening evaluates only
+        # those of the zones it touches (decide/routing.py), not a province's thousands.
+        self.routes = {(p.id, p.version): EntryIndex(p.entries, self.buffer_m) for p in self.rules.local_packs}
         self._zones_arg = zones
         self._zones: Any = None
         self._layer_kinds: dict[str, LayerKinds] = {}
@@ -100,6 +104,8 @@ class Screener:
             for lid, info in zones.layers.items():
                 frame = zones.features[zones.features["layer"] == lid]
                 sa = {str(v) for v in frame["sensitive_area"].dropna().unique()}
+                if info.sensitive_area:  # an empty layer (none in the jurisdiction) still says what it maps
+                    sa.add(info.sensitive_area)
                 if info.kind == "ecological_red_line":
                     sa.add("ecological_red_line")
                 kinds[lid] = LayerKinds(info.kind, frozenset(sa))
@@ -148,7 +154,9 @@ class Screener:
         jurisdictions = tuple(location.jurisdictions) if location is not None else ()
         packs = packs_in_force(self.rules.local_packs, jurisdictions, when) if location is not None else []
         gaps = jurisdiction_gaps(self.rules.local_packs, jurisdictions, when)
-        entries = candidates([e for p in packs for e in p.entries], facts)
+        routed = [(self.routes[(p.id, p.version)], self.routes[(p.id, p.version)].candidates(facts)) for p in packs]
+        entries = [e for _, found in routed for e in found]
+        site_entries = [e for index, found in routed for e in index.site_change_entries(found)]
         _refuse_shared_ids(entries)
         results = self.lists.evaluate(facts, entries) if entries else {}
         results = _partial_instruments(results, entries, packs, jurisdictions)
@@ -169,7 +177,7 @@ class Screener:
             packs=packs,
             gaps=gaps,
         )
-        local = adjust_tier(national.tier, results, entries, facts, units, directory, packs)
+        local = adjust_tier(national.tier, results, entries, facts, units, directory, packs, site_entries)
         final = local.final_tier
         sources = _sensitive_area_sources(project, facts, self.vocabulary) if location is not None else {}
         return Decision(

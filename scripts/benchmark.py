@@ -38,7 +38,7 @@ def corpus(screener: Screener, n: int, seed: int = 7) -> list[Project]:
     out = []
     for k in range(n):
         if k % 10 == 9:  # an unlisted industry (article 5)
-            data: dict[str, Any] = {"industry_codes": [rng.choice(["5211", "6110", "7240", "8810"])]}
+            data: dict[str, Any] = {"industry_codes": [rng.choice(["5211", "6110", "7241", "8810"])]}
         else:
             item = items[k % len(items)]
             data = (

@@ -21,7 +21,9 @@ from screening.error_codes import CODES, PROBLEM_TYPES
 
 from .conftest import ROOT
 
-ERROR_CLASSES = {"EnvscreenError"}
+# The site readers raise their own small problems (code, message, hint), which site.py turns
+# into ProjectErrors with the field and line: their codes are the ProjectError's.
+ERROR_CLASSES = {"EnvscreenError", "CoordinateProblem", "TableProblem", "SiteFileProblem"}
 # Callables the scan cannot follow by name: site.py's `self.fail` is a callback (project.py's
 # `fail` or site.py's `_default_fail`), the PostGIS source calls zonelayers' `LayerSpec.error`.
 CALLBACKS = {"screening/project/site.py": {"fail": 1}, "screening/zones/postgis.py": {"error": 0}}
@@ -111,6 +113,8 @@ def scan() -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
             elif name in classes or name in helpers[path] or _doc_helper(node, classes):
                 index = 1 if _doc_helper(node, classes) else 0 if name in classes else helpers[path][name]
                 arg = _code_arg(node, index, "code")
+                if isinstance(arg, ast.Attribute) and arg.attr == "code":
+                    continue  # `p.code`: a caught error's code passed on, scanned where that error is raised
                 target, found = codes, _pattern(arg) if arg is not None else None
             else:
                 continue

@@ -41,7 +41,8 @@ STAGES = (
     "report",
 )
 ON_TOP = {"screener", "cli", "__init__", "batch"}  # the pipeline, its adapters and batch runs: may import every stage
-TOOLS_ON_TOP = {"screening/packs/cases.py"}  # a pack's test cases run the whole screener
+# a pack's test cases run the whole screener; its lint loads the layers the pack is meant for
+TOOLS_ON_TOP = {"screening/packs/cases.py", "screening/packs/lint.py"}
 API_MAY_IMPORT = {
     "screening": set(screening.__all__),
     "screening.decide.tier": {"citation"},  # the catalog prints clauses as findings cite them
@@ -49,6 +50,7 @@ API_MAY_IMPORT = {
     "screening.report.render": {"decision_to_dict", "questions_to_dict"},  # the JSON the API returns
     "screening.packs.ruleset": {"RuleSet"},
     "screening.i18n": {"negotiate", "normalize", "tr", "translate"},  # problem bodies in the asker's language
+    "screening.project.site": {"site_from_file"},  # POST /v1/sites/parse: an uploaded site file
     # impact of a rule change over stored records: the same comparison as `envscreen rules diff`
     "screening.batch.impact": {"FIELDS", "compare", "outcome_of_decision", "value_changes"},
     # the pre-screening opinion (PDF, Word) the API returns, with the map check --map draws

@@ -74,9 +74,11 @@ def test_shared_definitions_are_the_same_in_both_schemas() -> None:
         assert questions["properties"][key] == decision["properties"][key], key
 
 
-def test_decision_keys_are_the_schema_properties_in_order() -> None:
+def test_decision_keys_are_the_schema_properties() -> None:
+    # The JSON takes its key order from the schema; every field of the Decision is in it, once.
     fields = ["schema", *(f.name for f in dataclasses.fields(Decision))]
-    assert list(schemas.top_level_keys(schemas.DECISION)) == fields
+    keys = list(schemas.top_level_keys(schemas.DECISION))
+    assert sorted(keys) == sorted(fields) and len(set(keys)) == len(keys)
 
 
 @pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])

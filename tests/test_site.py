@@ -92,7 +92,7 @@ BAD = [
     ({"crs": "wgs84", "point": [500000, 3250000]}, "site_outside_china", "location.point", "metres"),
     ({"crs": "wgs84", "point": [29.4, 120.15]}, "site_swapped_coordinates", "location.point", "write [120.15, 29.4]"),
     ({"point": [120.15, 29.4]}, "site_missing_crs", "location.crs", "gcj02"),
-    ({"crs": "bd09", "point": [120.15, 29.4]}, "site_bad_crs", "location.crs", "GCJ-02"),
+    ({"crs": "bd11", "point": [120.15, 29.4]}, "site_bad_crs", "location.crs", "bd09 (百度)"),
     ({"crs": "utm", "point": [120.15, 29.4]}, "site_bad_crs", "location.crs", "cgcs2000"),
     ({"crs": "wgs84"}, "site_bad_geometry", "location", "point: [120.15, 29.4]"),
     (

@@ -50,6 +50,7 @@ const I18N = {
     site_line: "线：{n} 个顶点",
     site_polygon: "面：{n} 个顶点",
     site_too_few: "（线至少 2 个顶点，面至少 3 个，否则不提交场址）",
+    site_imported: "导入的场址（{type}，多个部分或含内环）",
     submit: "预审",
     busy: "正在预审…",
     map_heading: "地图",
@@ -238,6 +239,7 @@ const I18N = {
     site_line: "line: {n} vertices",
     site_polygon: "polygon: {n} vertices",
     site_too_few: " (a line needs 2 vertices, a polygon 3; otherwise no site is sent)",
+    site_imported: "imported site ({type}: several parts or holes)",
     submit: "Screen",
     busy: "Screening…",
     map_heading: "Map",
@@ -418,7 +420,7 @@ const state = {
   layersError: null,
   zoneGroups: new Map(), // layer id -> L.GeoJSON
   visible: new Set(),
-  site: { mode: "point", vertices: [] }, // vertices as [lat, lng] (Leaflet order)
+  site: { mode: "point", vertices: [], geometry: null }, // vertices as [lat, lng] (Leaflet order); geometry: an imported multi-part site (GeoJSON)
   terms: Object.fromEntries(TERM_SECTIONS.map((s) => [s, []])),
   result: null, // last 201 body
   answers: {}, // question id -> answer, sent as the project's `answers` (docs/project-format.md)
@@ -908,6 +910,7 @@ async function loadVisibleZones() {
 // Site drawing: click to add vertices; point / line / polygon; undo; clear.
 // ---------------------------------------------------------------------------------------
 function addVertex(latlng) {
+  state.site.geometry = null; // drawing replaces an imported multi-part site
   const v = [Number(latlng.lat.toFixed(7)), Number(latlng.lng.toFixed(7))];
   if (state.site.mode === "point") state.site.vertices = [v];
   else state.site.vertices.push(v);
@@ -915,9 +918,30 @@ function addVertex(latlng) {
 }
 
 function setDrawMode(mode) {
+  state.site.geometry = null;
   state.site.mode = mode;
   // A point keeps only the last vertex; a line or polygon keeps what was clicked so far.
   if (mode === "point" && state.site.vertices.length > 1) state.site.vertices = state.site.vertices.slice(-1);
+  renderSite();
+}
+
+/** A site read by site-import.js (WGS84 GeoJSON): a point, a line or a polygon without holes
+ * becomes vertices to edit; a site of several parts or with holes is kept as its geometry. */
+function setImportedSite(geometry) {
+  const simple = { Point: "point", LineString: "line", Polygon: "polygon" }[geometry?.type];
+  const toLatLng = ([lng, lat]) => [lat, lng];
+  state.site.geometry = null;
+  if (simple === "point") state.site.vertices = [toLatLng(geometry.coordinates)];
+  else if (simple === "line") state.site.vertices = geometry.coordinates.map(toLatLng);
+  else if (simple === "polygon" && geometry.coordinates.length === 1) state.site.vertices = geometry.coordinates[0].slice(0, -1).map(toLatLng);
+  else {
+    state.site.geometry = geometry;
+    state.site.vertices = [];
+  }
+  const mode = simple || (geometry.type.includes("Line") ? "line" : "polygon");
+  state.site.mode = mode;
+  const radio = document.querySelector(`input[name="draw-mode"][value="${mode}"]`);
+  if (radio) radio.checked = true;
   renderSite();
 }
 
@@ -925,6 +949,7 @@ function renderSite() {
   siteLayer.clearLayers();
   const { mode, vertices } = state.site;
   const style = { color: "#000000", weight: 3, fillColor: "#ffffff", fillOpacity: 0.25 };
+  if (state.site.geometry) L.geoJSON(state.site.geometry, { style, interactive: false }).addTo(siteLayer);
   if (mode === "line" && vertices.length >= 2) L.polyline(vertices, style).addTo(siteLayer);
   if (mode === "polygon" && vertices.length >= 3) L.polygon(vertices, style).addTo(siteLayer);
   if (mode === "polygon" && vertices.length === 2) L.polyline(vertices, { ...style, dashArray: "4 4" }).addTo(siteLayer);
@@ -944,6 +969,7 @@ function renderSite() {
 
 /** The site as docs/zones.md `location` (WGS84 [lon, lat]), or null when there is none or too few vertices. */
 function siteLocation() {
+  if (state.site.geometry) return { crs: "wgs84", geometry: state.site.geometry };
   const { mode, vertices } = state.site;
   const lonlat = vertices.map(([lat, lng]) => [lng, lat]);
   if (mode === "point" && lonlat.length === 1) return { crs: "wgs84", point: lonlat[0] };
@@ -955,6 +981,10 @@ function siteLocation() {
 function renderSiteSummary() {
   const out = $("#site-summary");
   const { mode, vertices } = state.site;
+  if (state.site.geometry) {
+    out.textContent = t("site_imported", { type: state.site.geometry.type });
+    return;
+  }
   if (!vertices.length) {
     out.textContent = t("site_none");
     return;
@@ -1609,11 +1639,15 @@ function wire() {
   $("#lang-switch").addEventListener("click", () => setLang(state.lang === "zh" ? "en" : "zh"));
   for (const radio of document.querySelectorAll('input[name="mode"]')) radio.addEventListener("change", switchMode);
   for (const radio of document.querySelectorAll('input[name="draw-mode"]')) radio.addEventListener("change", () => setDrawMode(radio.value));
+  // A site read from a file or table by site-import.js.
+  document.addEventListener("envscreen:site", (ev) => setImportedSite(ev.detail));
   $("#draw-undo").addEventListener("click", () => {
+    state.site.geometry = null;
     state.site.vertices.pop();
     renderSite();
   });
   $("#draw-clear").addEventListener("click", () => {
+    state.site.geometry = null;
     state.site.vertices = [];
     renderSite();
   });

@@ -122,9 +122,12 @@ def adjust_tier(
     units: Mapping[str, str | None],
     directory: RulePack,
     packs: Sequence[LocalPack],
+    site_entries: Sequence[Entry] | None = None,
 ) -> LocalTier:
     """The final tier and procedure: exemption catalog, then the reform-area downgrade, then
-    notification-commitment eligibility, then local time limits."""
+    notification-commitment eligibility, then local time limits. `site_entries`: the entries
+    whose zones could be advice to move the site (default: every entry of `packs`; the screener
+    gives the candidates and the instruments, routing.EntryIndex.site_change_entries)."""
     by_id = {e.id: e for e in entries}
     acted: list[EntryFinding] = []
     final = national
@@ -184,10 +187,16 @@ def adjust_tier(
         day_kind=day_kind,
         basis=basis,
         instruments=tuple(_dedupe(acted)),
-        changes=site_changes(results, [e for p in packs for e in p.entries], facts),
+        changes=site_changes(
+            results, [e for p in packs for e in p.entries] if site_entries is None else site_entries, facts
+        ),
         next_steps_zh=steps[0],
         next_steps_en=steps[1],
     )
+
+
+def _all_entries(packs: Sequence[LocalPack]) -> list[Entry]:
+    return [e for p in packs for e in p.entries]
 
 
 def site_changes(results: Mapping[str, bool | None], entries: Sequence[Entry], facts: Facts) -> tuple[SiteChange, ...]:

@@ -220,30 +220,7 @@ class FactWarning:
 @dataclass(frozen=True)
 class National:
     """The directory's answer alone (article 4, article 5, the notes), before zoning and local
-    instruments; the screener combines it with them into the one Decision."""
-
-    project: str
-    project_id: str | None
-    status: str
-    tier: str | None
-    tier_range: tuple[str, str]
-    procedure: TierInfo | None
-    items: tuple[ItemOutcome, ...]
-    findings: tuple[Finding, ...]
-    missing: tuple[Missing, ...]
-    manual_checks: tuple[ManualCheck, ...]
-    changes: tuple[Change, ...]
-    notes: tuple[Note, ...]
-    fired_rules: tuple[str, ...]
-    rule_pack: dict[str, str]
-    questions: tuple[Question, ...]
-    assumptions: tuple[Assumption, ...]
-    warnings: tuple[FactWarning, ...]
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The screening result. Rendering only reads it; it never re-derives anything."""
+    instruments; the screener extends it with them into the one Decision."""
 
     project: str
     project_id: str | None
@@ -259,7 +236,17 @@ class Decision:
     notes: tuple[Note, ...]
     fired_rules: tuple[str, ...]
     rule_pack: dict[str, str] = field(default_factory=dict)
-    # Zoning and local instruments (admissibility.py); `tier` above is the final tier.
+    # What to ask next (questions.py), what the tier rests on, and facts given that nothing read.
+    questions: tuple[Question, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+    warnings: tuple[FactWarning, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision(National):
+    """The screening result: the national outcome with zoning and local instruments applied
+    (`tier` is then the final tier). Rendering only reads it; it never re-derives anything."""
+
     national_tier: str | None = None
     admissibility: Admissibility | None = None
     local: LocalTier | None = None
@@ -268,7 +255,3 @@ class Decision:
     rule_packs: tuple[dict[str, Any], ...] = ()
     zone_layers: dict[str, str] = field(default_factory=dict)  # layer id -> version
     screened_on: str | None = None  # the date that picked the packs in force (ISO)
-    # What to ask next (questions.py), what the tier rests on, and facts given that nothing read.
-    questions: tuple[Question, ...] = ()
-    assumptions: tuple[Assumption, ...] = ()
-    warnings: tuple[FactWarning, ...] = ()

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..packs.conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, PREFIX, Cmp, Manual, Node, leaves
+from ..packs.conditions import CONSTRUCTION_KEY, INDUSTRIAL_BUILDING_KEY, PREFIX, Cmp, Node, leaves
 from ..packs.ruleset import TIER_RANK
 from ..packs.vocabulary import Vocabulary
 from .outcome import Assumption, FactWarning, Move, Question
 
 if TYPE_CHECKING:
     from ..facts.derive import Facts
-    from ..packs.ruleset import Clause, Item
+    from ..packs.ruleset import Clause, Item, RulePack
 
 MEMBERSHIP = ("processes", "features", "project_types", "sensitive_areas", "industry_codes")
 
@@ -221,21 +221,16 @@ def _tier_key(t: str) -> int:
 def unread_facts(
     project: Any,
     candidates: Iterable[Item],
-    all_items: Iterable[Item],
-    also_read: set[str],
+    pack: RulePack,
+    also_read: frozenset[str],
     vocab: Vocabulary,
 ) -> tuple[FactWarning, ...]:
     """Quantities, features and processes the project gave that no candidate item reads
-    (nor any local list entry, `also_read`), with the items that would read them."""
+    (nor any local list entry, `also_read`), with the items of `pack` that would read them."""
     read = set(also_read)
     for item in candidates:
-        read |= _keys(item)
-    readers: dict[str, set[int]] = {}
-    types: dict[int, tuple[str, ...]] = {}
-    for item in all_items:
-        types[item.number] = item.project_types
-        for k in _keys(item):
-            readers.setdefault(k, set()).add(item.number)
+        read |= item.fact_keys
+    readers = pack.fact_readers
     given = [PREFIX["quantities"] + q for q in project.quantities]
     given += [PREFIX["features"] + f for f in sorted(project.features or ())]
     for p in project.declared_processes:
@@ -250,18 +245,13 @@ def unread_facts(
         term = key[len(PREFIX[section]) :]
         if section == "features" and f"features.{term}" in project.answers:
             continue  # answered to a question: not something the user volunteered
-        its = readers.get(key, set())
+        its = readers.get(key, frozenset())
         out.append(
             FactWarning(
                 "fact_not_read",
                 f"{section}.{term}",
                 tuple(sorted(its)),
-                tuple(sorted({t for n in its for t in types[n]})),
+                tuple(sorted({t for n in its for t in pack.by_number[n].project_types})),
             )
         )
     return tuple(out)
-
-
-def _keys(item: Item) -> set[str]:
-    nodes = [item.match, *(c.full for col in item.columns for c in col.clauses)]
-    return {leaf.key for n in nodes for leaf in leaves(n) if not isinstance(leaf, Manual)}

@@ -142,16 +142,9 @@ def decide(
         questions=questions,
         assumptions=assumptions([items[n] for n in sorted(candidates)], facts, floor),
         warnings=unread_facts(
-            project, [items[n] for n in sorted(candidates)], items.values(), _list_keys(rules), rules.vocabulary
+            project, [items[n] for n in sorted(candidates)], pack, rules.list_fact_keys, rules.vocabulary
         ),
     )
-
-
-def _list_keys(rules: RuleSet) -> set[str]:
-    """The facts local list entries read: a quantity only a list reads is not 'unread'."""
-    return {
-        leaf.key for p in rules.local_packs for e in p.entries for leaf in leaves(e.condition) if isinstance(leaf, Cmp)
-    }
 
 
 def _merge_notes(notes: list[Note]) -> list[Note]:

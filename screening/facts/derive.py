@@ -48,6 +48,11 @@ class Facts(Mapping[str, Any]):
         self.location = location
         self._layers = layers or {}
 
+    @property
+    def layer_kinds(self) -> Mapping[str, LayerKinds]:
+        """What each zone layer in use can tell (layer id -> kind and sensitive-area kinds)."""
+        return self._layers
+
     def source(self, key: str) -> str | None:
         """Where a known membership fact comes from: `answer` (the answers field), `listed`,
         `process_list` (a term not in the complete process list), `declared_list` (a sensitive

@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import EnvscreenError, RuleError
 from ..project.model import project_from_doc
 from ..screener import Screener
-from ..sources.yaml_doc import YamlDoc, read_yaml_file
+from ..sources.yaml_doc import RULE_FILE_MAX_BYTES, YamlDoc, read_yaml_file
 from .local import EntryList, LocalPack
 from .ruleset import Item
 
@@ -48,7 +48,7 @@ def _read_cases(path: Path, expect_keys: set[str]) -> list[tuple[dict[str, Any],
     numbers (with `name` and `construction: new` by default), and the case's line."""
     if not path.is_file():
         return []
-    doc = read_yaml_file(path)
+    doc = read_yaml_file(path, max_bytes=RULE_FILE_MAX_BYTES)
     raw = (doc.data or {}).get("cases") if isinstance(doc.data, dict) else None
     if not isinstance(raw, list):
         raise RuleError("cases_malformed", "a cases file needs a top-level 'cases:' list", file=str(path))
@@ -137,6 +137,9 @@ def run_list_case(
         d = screener.screen(project_from_doc(case.project, screener.vocabulary), on=case.on)
     except EnvscreenError as exc:
         return result(False, f"error: {exc}"), set(), set()
+    where = _located(d, case, pack)
+    if where:
+        return result(False, where), set(), set()
     adm, local = d.admissibility, d.local
     found = [*(adm.reasons + adm.notices if adm else ()), *(local.instruments if local else ())]
     certain = {f.rule_id for f in found if f.certain}
@@ -169,8 +172,36 @@ def run_list_case(
     return result(True, "ok"), reached, set(e.get("not_fires", []))
 
 
+def _located(d: Any, case: ListCase, pack: LocalPack | None) -> str | None:
+    """Why a list case tests nothing on the layers in use, or None. A list entry is only
+    screened on a located site in its pack's jurisdiction: without one, "does not fire" would
+    pass without touching a layer, and "fires" fail for the wrong reason."""
+    if d.location is None:
+        return "the case has no site (location): list entries are only screened on a located site"
+    if not any(d.location["covered"].values()):
+        return (
+            "the site lies outside the coverage of every zone layer: it was not located on these layers "
+            "(give the pack's own layers with --zones DIR, or fix the case's point)"
+        )
+    if pack is not None and pack.jurisdiction != "CN" and not pack.covers(tuple(d.location["jurisdictions"])):
+        return (
+            f"the site lies in {d.location['jurisdictions'] or 'no admin boundary'}, outside the jurisdiction "
+            f"{pack.jurisdiction} of {pack.id}: its entries were not screened "
+            "(give the pack's own layers with --zones DIR)"
+        )
+    return None
+
+
 def run_case(screener: Screener, case: Case, on: dt.date | None = None) -> CaseResult:
     """Screen an item case; `on` picks the directory edition the case belongs to."""
+    return run_case_clauses(screener, case, on)[0]
+
+
+def run_case_clauses(
+    screener: Screener, case: Case, on: dt.date | None = None, item: Item | None = None
+) -> tuple[CaseResult, set[str], set[str]]:
+    """Screen an item case; also return the clauses of `item` that fire in it, and those shown
+    not firing (the project matches the item, the clause is decided and does not hold)."""
 
     def result(ok: bool, message: str) -> CaseResult:
         return CaseResult(case.item, case.name, ok, message, case.file, case.line)
@@ -179,7 +210,7 @@ def run_case(screener: Screener, case: Case, on: dt.date | None = None) -> CaseR
         project = project_from_doc(case.project, screener.vocabulary)
         d = screener.screen(project, on=on)
     except EnvscreenError as exc:
-        return result(False, f"error: {exc}")
+        return result(False, f"error: {exc}"), set(), set()
     e = case.expect
     problems = []
     if "tier" in e and d.tier != e["tier"]:
@@ -199,7 +230,14 @@ def run_case(screener: Screener, case: Case, on: dt.date | None = None) -> CaseR
             problems.append(f"item {n} not matched (matched: {sorted(matched)})")
     if e.get("tier") not in (None, "exempt") and "items" not in e and case.item not in matched:
         problems.append(f"the case does not match its own item {case.item} (matched: {sorted(matched)})")
-    return result(not problems, "; ".join(problems) or "ok")
+    if problems or item is None:
+        return result(not problems, "; ".join(problems) or "ok"), set(), set()
+    fired = {f.rule_id for f in d.findings if f.item == item.number}
+    undecided = {c for m in d.missing for c in m.clauses}
+    quiet: set[str] = set()
+    if item.number in matched:
+        quiet = {c.id for col in item.columns for c in col.clauses if c.id not in fired and c.id not in undecided}
+    return result(True, "ok"), fired, quiet
 
 
 def _versions(screener: Screener, pack: LocalPack) -> int:
@@ -207,22 +245,75 @@ def _versions(screener: Screener, pack: LocalPack) -> int:
 
 
 @dataclass(frozen=True)
+class CoverageRow:
+    """One list entry or directory clause, and whether passing cases show it firing and not firing."""
+
+    kind: str  # "entry" | "clause"
+    where: str  # "pack/list" or "directory-2021 item 25"
+    id: str
+    file: str
+    line: int | None
+    fires: bool
+    quiet: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "where": self.where,
+            "id": self.id,
+            "file": self.file,
+            "line": self.line,
+            "fires": self.fires,
+            "not_fires": self.quiet,
+        }
+
+
+@dataclass(frozen=True)
 class SuiteReport:
     results: tuple[CaseResult, ...]
     uncovered: tuple[str, ...]  # "item 25 report_book" columns that no case reaches
     items_without_cases: tuple[int, ...]
+    coverage: tuple[CoverageRow, ...] = ()
 
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.results) and not self.uncovered and not self.items_without_cases
 
+    @property
+    def cases_ok(self) -> bool:
+        """Every case passes (coverage aside: for a run judged by a coverage threshold)."""
+        return all(r.ok for r in self.results)
 
-def run_suite(screener: Screener, items: set[int] | None = None) -> SuiteReport:
-    """Run every case of the selected items; also report columns no case reaches."""
+    def coverage_percent(self, kind: str | None = None) -> float:
+        """The share of (entry or clause, fires / does not fire) pairs that passing cases show,
+        in percent; 100 when there is nothing to cover."""
+        rows = [r for r in self.coverage if kind is None or r.kind == kind]
+        if not rows:
+            return 100.0
+        return 100.0 * sum(int(r.fires) + int(r.quiet) for r in rows) / (2 * len(rows))
+
+
+def _under(source: str, root: Path | None) -> bool:
+    if root is None:
+        return True
+    try:
+        Path(source).resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def run_suite(screener: Screener, items: set[int] | None = None, only: Path | None = None) -> SuiteReport:
+    """Run every case of the selected items; also report columns no case reaches. With `only`
+    (a rules directory), only the cases of the packs loaded from it: a committee's run tests its
+    own packs on its own layers, not the bundled ones' cases on layers they were not written for."""
     results: list[CaseResult] = []
     uncovered: list[str] = []
     without: list[int] = []
+    coverage: list[CoverageRow] = []
     for pack in screener.rules.packs:  # each edition's cases run against that edition
+        if not _under(pack.source, only):
+            continue
         for item in pack.items:
             if items is not None and item.number not in items:
                 continue
@@ -231,16 +322,36 @@ def run_suite(screener: Screener, items: set[int] | None = None) -> SuiteReport:
                 without.append(item.number)
                 continue
             reached: set[str] = set()
+            clauses_fired: set[str] = set()
+            clauses_quiet: set[str] = set()
             for case in cases:
-                r = run_case(screener, case, pack.effective_from)
+                r, on, off = run_case_clauses(screener, case, pack.effective_from, item)
                 results.append(r)
+                clauses_fired |= on
+                clauses_quiet |= off
                 if r.ok and case.expect.get("tier"):
                     reached.add(case.expect["tier"])
             uncovered += [f"item {item.number} {c.tier}" for c in item.columns if c.tier not in reached]
+            coverage += [
+                CoverageRow(
+                    "clause",
+                    f"{pack.id} {pack.version} item {item.number}",
+                    c.id,
+                    item.source,
+                    None,
+                    c.id in clauses_fired,
+                    c.id in clauses_quiet,
+                )
+                for col in item.columns
+                for c in col.clauses
+            ]
     if items is None:
         quiet_ids: set[tuple[str, str, str]] = set()  # (pack, version, entry): versions share ids
-        entries: list[tuple[tuple[str, str, str], str]] = []
+        entries: list[tuple[Any, str]] = []
+        fired_ids: set[tuple[str, str, str]] = set()
         for local in screener.rules.local_packs:
+            if not _under(local.source, only):
+                continue
             for lst in local.lists:
                 fired: set[str] = set()
                 quiet: set[tuple[str, str, str]] = set()
@@ -255,8 +366,13 @@ def run_suite(screener: Screener, items: set[int] | None = None) -> SuiteReport:
                     f"{local.id} {local.version}/{lst.id}" if _versions(screener, local) > 1 else f"{local.id}/{lst.id}"
                 )
                 uncovered += [f"entry {e.id} ({where}) firing" for e in lst.entries if e.id not in fired]
+                fired_ids |= {e.key for e in lst.entries if e.id in fired}
                 quiet_ids.update(quiet)
-                entries += [(e.key, where) for e in lst.entries]
+                entries += [(e, where) for e in lst.entries]
         # A case of another list may show an entry not firing (a pack's lists share sites).
-        uncovered += [f"entry {k[2]} ({where}) not firing" for k, where in entries if k not in quiet_ids]
-    return SuiteReport(tuple(results), tuple(uncovered), tuple(without))
+        uncovered += [f"entry {e.key[2]} ({where}) not firing" for e, where in entries if e.key not in quiet_ids]
+        coverage += [
+            CoverageRow("entry", where, e.id, e.source, e.line, e.key in fired_ids, e.key in quiet_ids)
+            for e, where in entries
+        ]
+    return SuiteReport(tuple(results), tuple(uncovered), tuple(without), tuple(coverage))

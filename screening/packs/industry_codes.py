@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RuleError
-from ..sources.yaml_doc import read_yaml_file
+from ..sources.yaml_doc import RULE_FILE_MAX_BYTES, read_yaml_file
 
 CODES_DIR = "industry-codes"
 LEVELS = {1: "section", 2: "division", 3: "group", 4: "class"}  # 门类, 大类, 中类, 小类
@@ -152,7 +152,7 @@ def load_industry_codes(rules_dir: Path, fallback: Path | None = None) -> Indust
 
 
 def _load_file(path: Path) -> IndustryCodes:
-    doc = read_yaml_file(path)
+    doc = read_yaml_file(path, max_bytes=RULE_FILE_MAX_BYTES)
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("codes"), list):
         raise RuleError("codes_malformed", "an industry code list needs 'codes: [...]'", file=str(path))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RuleError, did_you_mean
-from ..sources.yaml_doc import YamlDoc, read_yaml_file
+from ..sources.yaml_doc import RULE_FILE_MAX_BYTES, YamlDoc, read_yaml_file
 from .conditions import All, ConditionParser, Node, nnf
 from .vocabulary import Vocabulary
 
@@ -144,7 +144,7 @@ class LocalPack:
 
 def pack_kind(pack_dir: Path) -> str:
     """`directory` (the national classification directory) or `local`."""
-    doc = read_yaml_file(pack_dir / "pack.yaml")
+    doc = read_yaml_file(pack_dir / "pack.yaml", max_bytes=RULE_FILE_MAX_BYTES)
     kind = doc.data.get("kind", "directory") if isinstance(doc.data, dict) else "directory"
     if kind not in ("directory", "local"):
         raise RuleError(
@@ -158,7 +158,7 @@ def pack_kind(pack_dir: Path) -> str:
 
 
 def load_local_pack(pack_dir: Path, vocab: Vocabulary, tier_names: tuple[str, ...]) -> LocalPack:
-    doc = read_yaml_file(pack_dir / "pack.yaml")
+    doc = read_yaml_file(pack_dir / "pack.yaml", max_bytes=RULE_FILE_MAX_BYTES)
     d = doc.mapping(RuleError, "rule_bad_list", (), doc.data)
     doc.only_keys(RuleError, "rule_unknown_field", (), d, _PACK_KEYS)
     pid = _text(doc, d, "id")
@@ -227,7 +227,7 @@ def load_local_pack(pack_dir: Path, vocab: Vocabulary, tier_names: tuple[str, ..
 def _load_list(
     path: Path, vocab: Vocabulary, pack_id: str, version: str, prefix: str, tier_names: tuple[str, ...]
 ) -> EntryList:
-    doc = read_yaml_file(path)
+    doc = read_yaml_file(path, max_bytes=RULE_FILE_MAX_BYTES)
     d = doc.mapping(RuleError, "rule_bad_list", (), doc.data)
     doc.only_keys(RuleError, "rule_unknown_field", (), d, _LIST_KEYS)
     list_id = _text(doc, d, "id")

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, RuleError
-from ..sources.yaml_doc import YamlDoc, read_yaml_file
-from .conditions import INDUSTRIAL_BUILDING_KEY, PREFIX, All, AnyOf, Cmp, ConditionParser, Node, nnf
+from ..sources.yaml_doc import RULE_FILE_MAX_BYTES, YamlDoc, read_yaml_file
+from .conditions import INDUSTRIAL_BUILDING_KEY, PREFIX, All, AnyOf, Cmp, ConditionParser, Node, leaves, nnf
 from .industry_codes import CodeMatch, IndustryCodes
 from .local import LocalPack, load_local_pack, pack_kind
 from .vocabulary import Vocabulary, load_vocabulary
@@ -62,6 +62,12 @@ class Item:
     def column(self, tier: str) -> Column | None:
         return next((c for c in self.columns if c.tier == tier), None)
 
+    @cached_property
+    def fact_keys(self) -> frozenset[str]:
+        """The facts the item's match and clauses read (computed once: every screening asks)."""
+        nodes = [self.match, *(c.full for col in self.columns for c in col.clauses)]
+        return frozenset(leaf.key for n in nodes for leaf in leaves(n) if isinstance(leaf, Cmp))
+
 
 @dataclass(frozen=True)
 class TierInfo:
@@ -97,6 +103,15 @@ class RulePack:
     def by_number(self) -> dict[int, Item]:
         return {i.number: i for i in self.items}
 
+    @cached_property
+    def fact_readers(self) -> dict[str, frozenset[int]]:
+        """Which items read each fact (fact key -> item numbers)."""
+        readers: dict[str, set[int]] = {}
+        for item in self.items:
+            for k in item.fact_keys:
+                readers.setdefault(k, set()).add(item.number)
+        return {k: frozenset(v) for k, v in readers.items()}
+
     def in_force(self, on: dt.date | None) -> bool:
         """Whether this edition applies on `on` (None: no date given, every edition does)."""
         if on is None:
@@ -113,6 +128,17 @@ class RuleSet:
     root: Path
     local_packs: tuple[LocalPack, ...] = ()  # access lists, negative lists, catalogs (kind: local)
     roots: tuple[Path, ...] = ()  # every directory packs were read from (bundled first)
+
+    @cached_property
+    def list_fact_keys(self) -> frozenset[str]:
+        """The facts local list entries read: a quantity only a list reads is not 'unread'."""
+        return frozenset(
+            leaf.key
+            for p in self.local_packs
+            for e in p.entries
+            for leaf in leaves(e.condition)
+            if isinstance(leaf, Cmp)
+        )
 
     @property
     def directory(self) -> RulePack:
@@ -317,7 +343,7 @@ def _editions(packs: tuple[RulePack, ...]) -> str:
 
 
 def load_pack(pack_dir: Path, vocab: Vocabulary, only: set[int] | None = None) -> RulePack:
-    doc = read_yaml_file(pack_dir / "pack.yaml")
+    doc = read_yaml_file(pack_dir / "pack.yaml", max_bytes=RULE_FILE_MAX_BYTES)
     d = doc.mapping(RuleError, "rule_malformed", (), doc.data)
     tiers = {}
     for tier in TIERS:
@@ -359,7 +385,7 @@ def load_pack(pack_dir: Path, vocab: Vocabulary, only: set[int] | None = None) -
 
 
 def load_item(path: Path, vocab: Vocabulary) -> Item:
-    doc = read_yaml_file(path)
+    doc = read_yaml_file(path, max_bytes=RULE_FILE_MAX_BYTES)
     d = doc.mapping(RuleError, "rule_malformed", (), doc.data)
     item_id = str(_field(doc, d, ("id",)))
     if item_id != path.stem:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RuleError
-from ..sources.yaml_doc import YamlDoc, read_yaml_file
+from ..sources.yaml_doc import RULE_FILE_MAX_BYTES, YamlDoc, read_yaml_file
 from .industry_codes import IndustryCodes, load_industry_codes
 
 _TERM_KEYS = {"zh", "en", "unit", "max", "category", "implies", "note", "pack_note"}
@@ -78,7 +78,7 @@ def load_vocabulary(rules_dir: Path, base: Vocabulary | None = None) -> Vocabula
     files = [*([main] if main.is_file() else []), *sorted((rules_dir / "vocabulary.d").glob("*.yaml"))]
     sections: dict[str, dict[str, Term]] = {s: {} for s in SECTIONS}
     for f in files:
-        _merge(read_yaml_file(f), sections, base)
+        _merge(read_yaml_file(f, max_bytes=RULE_FILE_MAX_BYTES), sections, base)
     if base is not None:
         for section, terms in base.sections.items():
             sections[section] = {**terms, **sections.get(section, {})}

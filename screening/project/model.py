@@ -43,8 +43,9 @@ _FIELDS = {
     "application_date": "date of application, YYYY-MM-DD",
     "answers": "answers to `envscreen questions`: question id -> true/false or a number, e.g. "
     "{features.livestock_scale_farm: false, quantities.beds: 120}",
-    "location": "the site for zoning checks (optional): crs (wgs84 | cgcs2000 | gcj02) and one of point, line, "
-    "polygon, geometry, in [longitude, latitude]; address (free text)",
+    "location": "the site for zoning checks (optional): crs (wgs84 | cgcs2000 | gcj02 | bd09, or CGCS2000 "
+    "Gauss-Krüger: EPSG:4513-4554, cgcs2000-gk3 with zone or central_meridian) and one of point, line, polygon, "
+    "geometry, table (界址点), file (.dxf .kml .kmz .zip .geojson .txt .csv); address (free text)",
 }
 
 
@@ -78,9 +79,21 @@ class Project:
     site: Site | None = None  # `location` read by site.py: geometry in WGS84 lon/lat
 
 
-def load_project(path: Path | str, vocab: Vocabulary) -> Project:
-    """Read and validate a project file; raise ProjectError with file, line and field."""
-    return project_from_doc(read_yaml_file(path), vocab)
+def load_project(path: Path | str, vocab: Vocabulary, *, site_file: dict[str, Any] | None = None) -> Project:
+    """Read and validate a project file; raise ProjectError with file, line and field.
+    `location.file` is read relative to the project file's folder. `site_file`: a location
+    (`{file: path, crs: ...}`) that replaces the project's own, keeping its address
+    (`envscreen check --site FILE`); its path may lead anywhere, as the user typed it."""
+    doc = read_yaml_file(path)
+    base = Path(path).parent
+    if site_file is not None and isinstance(doc.data, dict):
+        own = doc.data.get("location")
+        address = own.get("address") if isinstance(own, dict) else None
+        given = Path(site_file["file"])
+        base = given.parent
+        location = {**site_file, "file": given.name, **({"address": address} if address is not None else {})}
+        doc = YamlDoc({**doc.data, "location": location}, doc.source, doc.lines)
+    return project_from_doc(doc, vocab, base_dir=base)
 
 
 def parse_project(text: str, vocab: Vocabulary, *, source: str = "<input>") -> Project:
@@ -93,19 +106,23 @@ def project_from_data(data: Any, vocab: Vocabulary, *, source: str = "<input>") 
     return project_from_doc(YamlDoc(data=data, source=source), vocab)
 
 
-def project_from_doc(doc: YamlDoc, vocab: Vocabulary) -> Project:
-    """Validate a parsed project; the ProjectError raised carries the other bad fields in `also`."""
+def project_from_doc(doc: YamlDoc, vocab: Vocabulary, *, base_dir: Path | None = None) -> Project:
+    """Validate a parsed project. `base_dir`: where `location.file` is read from (the project
+    file's folder); None refuses `location.file` (text sent over the API names no files). The
+    ProjectError raised carries the other bad fields in `also`."""
     try:
-        return _Validator(doc, vocab).project()
+        return _Validator(doc, vocab, base_dir).project()
     except ProjectError as exc:
-        exc.also = _more_errors(doc, vocab, exc)
+        exc.also = _more_errors(doc, vocab, exc, base_dir)
         raise
 
 
 MAX_ERRORS = 20  # a project has about 15 fields: past that, the file is not a project
 
 
-def _more_errors(doc: YamlDoc, vocab: Vocabulary, first: ProjectError) -> tuple[ProjectError, ...]:
+def _more_errors(
+    doc: YamlDoc, vocab: Vocabulary, first: ProjectError, base_dir: Path | None
+) -> tuple[ProjectError, ...]:
     """The errors of the other fields: validate again with each bad top-level field left out (a
     required one given a stand-in), until the project passes or an error repeats a field."""
     if not isinstance(doc.data, dict):
@@ -125,7 +142,7 @@ def _more_errors(doc: YamlDoc, vocab: Vocabulary, first: ProjectError) -> tuple[
         else:
             del data[key]
         try:
-            _Validator(YamlDoc(data=data, source=doc.source, lines=doc.lines), vocab).project()
+            _Validator(YamlDoc(data=data, source=doc.source, lines=doc.lines), vocab, base_dir).project()
             break
         except ProjectError as e:
             # a field left out must not come back as "missing": that is this pass, not the project
@@ -172,9 +189,10 @@ def _did_you_mean(value: str, terms: dict[str, Term]) -> str | None:
 
 
 class _Validator:
-    def __init__(self, doc: YamlDoc, vocab: Vocabulary) -> None:
+    def __init__(self, doc: YamlDoc, vocab: Vocabulary, base_dir: Path | None = None) -> None:
         self.doc = doc
         self.vocab = vocab
+        self.base_dir = base_dir
 
     def fail(self, path: tuple[Any, ...], code: str, message: str, hint: str | None = None) -> ProjectError:
         return self.doc.error(ProjectError, code, path, message, hint)
@@ -533,9 +551,9 @@ class _Validator:
         if value is None:
             return None
         # Imported here: shapely costs a cold `envscreen check` of a project without a site.
-        from .site import parse_site
+        from .site import directory_files, parse_site
 
-        return parse_site(value, self.fail)
+        return parse_site(value, self.fail, files=None if self.base_dir is None else directory_files(self.base_dir))
 
 
 def _bad_code_hint(code: str) -> str:

@@ -16,6 +16,9 @@ from ..errors import EnvscreenError, InputError, did_you_mean
 E = TypeVar("E", bound=EnvscreenError)
 
 MAX_BYTES = 1_000_000
+# A rule file may be far larger than a project: a province's access list gives each of its
+# thousands of control units its own clauses (5,000 units: about 2 MB).
+RULE_FILE_MAX_BYTES = 64_000_000
 MAX_NODES = 200_000
 # Far past any quantity (they are bounded far lower) and below Python's int/str conversion limit
 # (4,300 digits), whose ValueError would otherwise escape as a crash.
@@ -114,7 +117,7 @@ def read_text_file(path: Path | str, *, max_bytes: int = MAX_BYTES) -> str:
                 "input_too_large",
                 f"file is {size:,} bytes; at most {max_bytes:,} are accepted",
                 file=str(p),
-                hint="a project description is a few kilobytes; is this the right file?",
+                hint=_too_large_hint(max_bytes),
             )
         with p.open("rb") as f:  # read at most max_bytes + 1: stat says 0 for /dev/zero or a pipe
             raw = f.read(max_bytes + 1)
@@ -123,7 +126,7 @@ def read_text_file(path: Path | str, *, max_bytes: int = MAX_BYTES) -> str:
                 "input_too_large",
                 f"file is larger than {max_bytes:,} bytes",
                 file=str(p),
-                hint="a project description is a few kilobytes; is this the right file?",
+                hint=_too_large_hint(max_bytes),
             )
     except OSError as exc:
         raise InputError("input_unreadable", f"cannot read the file: {exc.strerror}", file=str(p)) from None
@@ -310,6 +313,12 @@ class _Builder:
 
 def _kind(value: Any) -> str:
     return {list: "a list", str: "text", type(None): "empty"}.get(type(value), type(value).__name__)
+
+
+def _too_large_hint(max_bytes: int) -> str:
+    if max_bytes >= RULE_FILE_MAX_BYTES:
+        return "split the list into several files (one per control-unit class or per county)"
+    return "a project description is a few kilobytes; is this the right file?"
 
 
 def field_name(path: tuple[Any, ...]) -> str | None:

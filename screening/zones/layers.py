@@ -40,8 +40,12 @@ from ..packs.vocabulary import Vocabulary
 from ..sources.yaml_doc import YamlDoc, read_yaml_file
 
 MANIFEST_NAME = "layers.yaml"
-# Layers arrive in geographic lon/lat: WGS84 or CGCS2000 (they agree to centimetres).
-INPUT_EPSG = (4326, 4490)
+# Layers arrive in geographic lon/lat (WGS84 or CGCS2000, which agree to centimetres) or, as
+# published zoning data usually does, in a projected CGCS2000 Gauss-Kruger CRS: EPSG 4513-4533
+# (3-degree zones 25-45, zone number in the easting) and 4534-4554 (3-degree, CM 75E-135E).
+GEOGRAPHIC_EPSG = (4326, 4490)
+GAUSS_KRUGER_EPSG = tuple(range(4513, 4555))
+INPUT_EPSG = (*GEOGRAPHIC_EPSG, *GAUSS_KRUGER_EPSG)
 UNIT_CLASSES = ("priority", "key", "general")
 PROTECTION_CLASSES = ("first", "second", "quasi")
 COVERAGES = ("region", "features")
@@ -78,6 +82,7 @@ _LAYER_KEYS = (
     "values",
     "sensitive_area",
     "coverage",
+    "none_in_jurisdiction",
     "source",
     "version",
     "date",
@@ -108,6 +113,8 @@ class LayerInfo:
     date: dt.date | None
     count: int
     origin: str  # the file as the manifest names it, or the table
+    none_in_jurisdiction: bool = False  # an empty layer that says "this jurisdiction has none"
+    sensitive_area: str | None = None  # the kind a sensitive_area layer fixes in the manifest
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,6 +136,7 @@ class LayerSpec:
     manifest: str
     index: int
     doc: YamlDoc = field(repr=False)
+    none_in_jurisdiction: bool = False
 
     @property
     def source_kind(self) -> str:
@@ -528,7 +536,19 @@ class _Loader:
         features = features[[*COLUMNS, "geometry"]].reset_index(drop=True)
         coverage = self.coverage(specs, features)
         layers = {
-            s.id: LayerInfo(s.id, s.kind, s.source, s.crs, s.coverage, s.version, s.date, len(f), s.origin)
+            s.id: LayerInfo(
+                s.id,
+                s.kind,
+                s.source,
+                s.crs,
+                s.coverage,
+                s.version,
+                s.date,
+                len(f),
+                s.origin,
+                s.none_in_jurisdiction,
+                s.sensitive_area,
+            )
             for s, f in zip(specs, frames, strict=True)
         }
         return ZoneSet(region, layers, features, coverage, self.root, tuple(self.warnings))
@@ -599,9 +619,10 @@ class _Loader:
         if self.crs(crs_text, (*path, "crs")).to_epsg() not in INPUT_EPSG:
             raise self.fail(
                 "zone_manifest_bad_crs",
-                f"layer crs {crs_text} is not geographic lon/lat WGS84 or CGCS2000",
+                f"layer crs {crs_text} is not geographic lon/lat WGS84 or CGCS2000, nor a CGCS2000 Gauss-Kruger CRS",
                 (*path, "crs"),
-                'store layers as "EPSG:4490" (CGCS2000) or "EPSG:4326" (WGS84); reproject projected data first',
+                'store layers as "EPSG:4490" (CGCS2000), "EPSG:4326" (WGS84) or a CGCS2000 Gauss-Kruger CRS '
+                '(EPSG:4513-4554, e.g. "EPSG:4549"); reproject other projected data first',
             )
         coverage = entry.get("coverage", "region")
         if coverage not in COVERAGES:
@@ -610,6 +631,21 @@ class _Loader:
                 f"unknown coverage '{coverage}'",
                 (*path, "coverage"),
                 f"coverage is one of: {', '.join(COVERAGES)}",
+            )
+        none_here = entry.get("none_in_jurisdiction", False)
+        if not isinstance(none_here, bool):
+            raise self.fail(
+                "zone_manifest_bad_value",
+                f"none_in_jurisdiction must be true or false, not '{none_here}'",
+                (*path, "none_in_jurisdiction"),
+                "write `none_in_jurisdiction: true` on an empty layer of a kind the jurisdiction has none of",
+            )
+        if none_here and coverage != "region":
+            raise self.fail(
+                "zone_manifest_conflict",
+                "a layer that says the jurisdiction has none must cover the region",
+                (*path, "coverage"),
+                "drop `coverage: features`: an empty layer covers nothing by its features",
             )
         attributes = self.attributes(entry, kind, path)
         fixed = entry.get("sensitive_area")
@@ -645,6 +681,7 @@ class _Loader:
             manifest=self.file,
             index=i,
             doc=self.doc,
+            none_in_jurisdiction=none_here,
         )
 
     def attributes(self, entry: dict[str, Any], kind: str, path: tuple[Any, ...]) -> dict[str, str]:
@@ -751,17 +788,26 @@ class _Loader:
         self.warnings.extend(raw.attrs.pop("read_warnings", []))
         origin = str(Path(self.root) / spec.file) if spec.file is not None else spec.origin
         self.check_crs(spec, raw)
-        if len(raw) == 0:
+        if len(raw) == 0 and not spec.none_in_jurisdiction:
             raise ZoneError(
                 "zone_layer_empty",
                 f"layer '{spec.id}' has no features",
                 file=origin,
-                hint="remove the layer from the manifest or fill it",
+                hint="remove the layer from the manifest or fill it; if the jurisdiction has none of this kind, "
+                "say so with `none_in_jurisdiction: true`",
+            )
+        if len(raw) > 0 and spec.none_in_jurisdiction:
+            raise spec.error(
+                "zone_layer_not_empty",
+                f"layer '{spec.id}' says the jurisdiction has none (none_in_jurisdiction: true) "
+                f"but {spec.origin} has {len(raw)} features",
+                "none_in_jurisdiction",
+                hint="remove `none_in_jurisdiction: true`, or empty the file",
             )
         out: dict[str, Any] = {"layer": spec.id, "kind": spec.kind}
         for attr in ATTRIBUTES:
             column = spec.attributes.get(attr)
-            if column is None:
+            if column is None or (len(raw) == 0 and column not in raw.columns):  # an empty file may have no columns
                 fill = spec.sensitive_area if attr == "sensitive_area" else None
                 out[attr] = [fill] * len(raw)
                 continue

@@ -1,0 +1,27 @@
+"""The benchmark scripts run (tiny sizes, nothing timed): a benchmark that no longer runs
+measures nothing, and a script broken by a stricter input check went unnoticed once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+
+def _run(*args: str) -> str:
+    r = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout
+
+
+def test_province_benchmark_runs_and_the_index_agrees_with_the_full_scan() -> None:
+    out = json.loads(_run("scripts/benchmark_province.py", "--units", "60", "--projects", "40", "--json"))
+    assert out["same_answers"] is True
+    assert out["units_with_own_clause"] == 60 and out["indexed_per_s"] > 0 and out["full_scan_per_s"] > 0
+
+
+def test_screening_benchmark_runs() -> None:
+    out = json.loads(_run("scripts/benchmark.py", "--projects", "30", "--seconds", "0.2", "--json"))
+    assert out
