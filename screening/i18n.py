@@ -132,6 +132,10 @@ NOUNS = (
     noun("geometry"),
     noun("construction"),  # `unknown construction 'x'`: the field, named as the form names it
     noun("the vocabulary"),  # `'x' is not one of the vocabulary`
+    noun("metres"),  # `a coordinate must be a number in {unit}`
+    noun("degrees"),
+    noun("[easting, northing]"),  # `a position must be {order}`
+    noun("[longitude, latitude]"),
 )
 _LABELS: dict[int, tuple[_Terms, dict[str, str]]] = {}  # id(vocabulary) -> (it, its labels)
 
