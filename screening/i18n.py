@@ -136,6 +136,9 @@ NOUNS = (
     noun("degrees"),
     noun("[easting, northing]"),  # `a position must be {order}`
     noun("[longitude, latitude]"),
+    noun("the GeoJSON"),  # `{what} holds no polygon, line or point`
+    noun("the KML"),
+    noun("the file"),
 )
 _LABELS: dict[int, tuple[_Terms, dict[str, str]]] = {}  # id(vocabulary) -> (it, its labels)
 

@@ -90,6 +90,15 @@ class Extractor:
                 params = [a.arg for a in fn.args.args + fn.args.kwonlyargs if a.arg not in ("self",)]
                 if "message" in params:
                     self.helpers[fn.name].append(params)
+            # A problem class a stage raises before it knows the file (SiteFileProblem(code,
+            # message, hint)), turned into an error above: its constructor takes the message.
+            for cls in ast.walk(m.tree):
+                if isinstance(cls, ast.ClassDef):
+                    for fn in cls.body:
+                        if isinstance(fn, ast.FunctionDef) and fn.name == "__init__":
+                            params = [a.arg for a in fn.args.args + fn.args.kwonlyargs if a.arg != "self"]
+                            if "message" in params and cls.name not in self.classes:
+                                self.helpers[cls.name].append(params)
         self.found: dict[str, set[str]] = defaultdict(set)
 
     # -- following an expression to the strings it can hold ------------------------------------
