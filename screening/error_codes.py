@@ -59,7 +59,7 @@ CODES: dict[str, Code] = {
     "batch_no_dask": Code(IN, "`--scheduler` without Dask distributed installed"),
     "batch_scheduler_unreachable": Code(IN, "`--scheduler` names a Dask scheduler that cannot be reached"),
     "batch_internal_error": Code(E, "a project's screening failed inside envscreen (a bug): kept as its row"),
-    "batch_worker_died": Code(E, "a worker process died twice while screening a project: kept as its row"),
+    "batch_worker_died": Code(E, "a worker died screening a project alone (after its chunk was lost): kept as its row"),
     # the project
     "project_empty": Code(P, "the project file is empty"),
     "project_not_mapping": Code(P, "the project is not a mapping of fields"),

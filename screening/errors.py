@@ -41,6 +41,11 @@ class EnvscreenError(Exception):
         self.field = field
         self.hint = hint
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle by fields (the default passes only the message to __init__): errors cross
+        process boundaries in `envscreen batch` workers and Dask."""
+        return (_restore, (type(self), self.to_dict()))
+
     @property
     def location(self) -> str:
         if self.file is None:
@@ -96,6 +101,11 @@ class SetupError(EnvscreenError):
     """Raised when a system package envscreen needs is missing (the hint names it)."""
 
     exit_code = 1
+
+
+def _restore(cls: type[EnvscreenError], fields: dict[str, object]) -> EnvscreenError:
+    code, message = str(fields.pop("code")), str(fields.pop("message"))
+    return cls(code, message, **fields)  # type: ignore[arg-type]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

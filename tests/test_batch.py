@@ -251,3 +251,40 @@ def test_process_pool_of_two_builds_the_screener_once_per_worker(
     assert all(not w.endswith(f":{os.getpid()}") for w in run.workers)  # screened in the workers
     # the same rows as screening in this process
     assert run.rows == screen_tasks(screener, tasks, ON)
+
+
+class _DyingScreener(Screener):
+    """A Screener whose process dies (as a durable-rules abort would) on the project named KILL."""
+
+    def _screen_located(self, project: Any, location: Any, on: Any) -> Any:
+        if project.name == "KILL":
+            os._exit(134)
+        return super()._screen_located(project, location, on)
+
+
+class _DyingSpec(ScreenerSpec):
+    def build(self) -> Screener:
+        return _DyingScreener(self.rules, zones=self.zones)
+
+
+def test_a_worker_that_dies_loses_no_project(tmp_path: Path, spec: ScreenerSpec) -> None:
+    rows = [{"id": f"r{i}", "name": "KILL" if i == 5 else "医院", "construction": "new",
+             "project_types": "hospital", "quantities.beds": "300"} for i in range(12)]  # fmt: skip
+    tasks = list(read_tasks(_write_csv(tmp_path / "t.csv", rows)))
+    run = run_batch(tasks, _DyingSpec(spec.rules, spec.zones), on=ON, workers=2, chunk_size=4)
+    got = _by_id(run.rows)
+    assert len(run.rows) == 12
+    assert got["r5"]["status"] == "error" and got["r5"]["error_code"] == "batch_worker_died"
+    # the others of its chunk were retried one by one in a new pool, and screened
+    assert all(got[f"r{i}"]["tier"] == "report_form" for i in range(12) if i != 5)
+
+
+class _BrokenSpec(ScreenerSpec):
+    def build(self) -> Screener:
+        raise InputError("input_unreadable", "cannot build", file="rules/")
+
+
+def test_a_screener_that_cannot_be_built_stops_the_run_with_its_error(tmp_path: Path, spec: ScreenerSpec) -> None:
+    tasks = list(read_tasks(_write_csv(tmp_path / "t.csv", ROWS[:2])))
+    with pytest.raises(InputError, match="cannot build"):
+        run_batch(tasks, _BrokenSpec(spec.rules, spec.zones), on=ON, workers=2)

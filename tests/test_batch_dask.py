@@ -63,3 +63,22 @@ def test_dask_cluster_builds_the_screener_once_per_worker(cluster: Any, tmp_path
     pids = {str(w["pid"]) for w in per_worker.values()}
     assert {w.rsplit(":", 1)[1] for w in [*first.workers, *second.workers]} <= pids
     assert set(first.workers.values()) == {1}
+
+
+def test_cli_batch_on_the_cluster(cluster: Any, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from screening.cli import app
+
+    folder = tmp_path / "projects"
+    folder.mkdir()
+    for name in ("hospital-300-beds.yaml", "furniture-solvent-coating.yaml"):
+        shutil.copy(ROOT / "examples" / name, folder / name)
+    out = tmp_path / "r.parquet"
+    address = "dask://" + cluster.scheduler_address.split("://", 1)[1]
+    result = CliRunner().invoke(app, ["batch", str(folder), "-o", str(out), "--scheduler", address, "-q"])
+    assert result.exit_code == 0, result.output
+    rows = pq.read_table(out).to_pylist()
+    assert [r["tier"] for r in rows] == ["report_book", "report_form"]
+    assert "2 projects: 2 screened, 0 failed" in result.output

@@ -25,3 +25,9 @@ def test_province_benchmark_runs_and_the_index_agrees_with_the_full_scan() -> No
 def test_screening_benchmark_runs() -> None:
     out = json.loads(_run("scripts/benchmark.py", "--projects", "30", "--seconds", "0.2", "--json"))
     assert out
+
+
+def test_batch_benchmark_runs_and_the_pool_agrees_with_one_process() -> None:
+    # the script asserts the pool's rows equal in-process screening before it prints
+    out = json.loads(_run("scripts/benchmark_batch.py", "--projects", "40", "--workers", "2"))
+    assert out["projects"] == 40 and out["pool_2_builds"] in ([1], [1, 1])

@@ -36,6 +36,7 @@ CHUNK = 32  # projects per task: few enough for a smooth progress bar, enough to
 # Per worker process: the Screener of each token, and how many times one was built here.
 _SCREENERS: dict[str, Screener] = {}
 _BUILDS: dict[str, int] = {}
+_FAILED: dict[str, Exception] = {}
 _INSTALL_LOCK = threading.Lock()
 _SCREEN_LOCK = threading.Lock()
 
@@ -73,8 +74,13 @@ def install(token: str, data: bytes) -> None:
     with _INSTALL_LOCK:
         if token in _SCREENERS:
             return
-        spec: ScreenerSpec = pickle.loads(data)
-        _SCREENERS[token] = spec.build()
+        try:
+            spec: ScreenerSpec = pickle.loads(data)
+            _SCREENERS[token] = spec.build()
+        except Exception as exc:
+            # Kept, not raised: an initializer that raises breaks the pool, which would read as
+            # every project killing its worker. The first chunk raises it instead: the run stops.
+            _FAILED[token] = exc
         _BUILDS[token] = _BUILDS.get(token, 0) + 1
 
 
@@ -88,6 +94,8 @@ class ChunkResult:
 def screen_chunk(token: str, tasks: list[Task], on: dt.date) -> ChunkResult:
     """Screen a chunk of tasks with this process's Screener; every task gives exactly one row."""
     screener = _SCREENERS.get(token)
+    if token in _FAILED:
+        raise _FAILED[token]
     if screener is None:
         raise RuntimeError(f"no Screener installed for {token} in process {os.getpid()}: the worker was not set up")
     with _SCREEN_LOCK:
@@ -219,55 +227,78 @@ def _run_pool(
 
     Spawned, not forked: a worker starts clean of the parent's threads and never inherits
     durable-rules state. A worker that dies (durable-rules can abort the process, hazard 1)
-    breaks the pool: its chunks are retried one project at a time in a new pool, and a project
-    that kills a worker again is kept as an error row."""
+    breaks the pool and every chunk in flight with it: those projects are screened again in a
+    new pool one at a time, so that a death names its project, which is kept as an error row."""
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    queue: deque[tuple[list[Task], bool]] = deque((c, False) for c in chunks)  # (chunk, retried)
+    queue: deque[list[Task]] = deque(chunks)
+    suspects: deque[Task] = deque()  # projects of chunks lost with a broken pool
+
+    def take(result: ChunkResult) -> None:
+        rows.extend(result.rows)
+        seen[result.worker] = result.builds
+        advance(len(result.rows))
+
     n = max(1, min(n, len(chunks))) if chunks else 1
-    while queue:
+    while queue or suspects:
         with ProcessPoolExecutor(n, mp_context=ctx, initializer=install, initargs=(token, data)) as pool:
-            running: dict[Future[ChunkResult], tuple[list[Task], bool]] = {}
-            broken: list[tuple[list[Task], bool]] = []
-            while (queue or running) and not broken:
-                while queue and len(running) < 2 * n:  # a small window: memory stays flat
-                    chunk = queue.popleft()
-                    running[pool.submit(screen_chunk, token, chunk[0], on)] = chunk
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    chunk = running.pop(fut)
-                    try:
-                        result = fut.result()
-                    except BrokenProcessPool:
-                        broken.append(chunk)
-                        continue
-                    rows += result.rows
-                    seen[result.worker] = result.builds
-                    advance(len(result.rows))
-            for fut in list(running):  # the pool is broken: every chunk in flight died with it
+            lost = _drain(pool, queue, 2 * n, token, on, take)
+            if lost:
+                suspects.extend(t for chunk in lost for t in chunk)
+                continue  # a new pool
+            while suspects:
+                task = suspects.popleft()
                 try:
-                    result = fut.result()
-                    rows += result.rows
-                    seen[result.worker] = result.builds
-                    advance(len(result.rows))
+                    take(pool.submit(screen_chunk, token, [task], on).result())
                 except BrokenProcessPool:
-                    broken.append(running[fut])
-        for lost, retried in broken:
-            if retried:
-                rows += [_error(t, _died()) for t in lost]
-                advance(len(lost))
-            else:
-                queue.extendleft(([t], True) for t in lost)
+                    rows.append(_error(task, _died()))
+                    advance(1)
+                    break  # a new pool for the rest
     return rows, seen
+
+
+def _drain(
+    pool: ProcessPoolExecutor,
+    queue: deque[list[Task]],
+    window: int,
+    token: str,
+    on: dt.date,
+    take: Callable[[ChunkResult], None],
+) -> list[list[Task]]:
+    """Run the queue's chunks, at most `window` in flight (memory stays flat); stop when the pool
+    breaks and return the chunks lost with it."""
+    running: dict[Future[ChunkResult], list[Task]] = {}
+    while queue or running:
+        while queue and len(running) < window:
+            chunk = queue.popleft()
+            running[pool.submit(screen_chunk, token, chunk, on)] = chunk
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        broken = False
+        for fut in done:
+            chunk = running.pop(fut)
+            try:
+                take(fut.result())
+            except BrokenProcessPool:
+                broken = True
+                running[fut] = chunk
+        if broken:
+            lost = []
+            for fut, chunk in running.items():
+                try:
+                    take(fut.result())  # finished before the pool broke
+                except BrokenProcessPool:
+                    lost.append(chunk)
+            return lost
+    return []
 
 
 def _died() -> EnvscreenError:
     return EngineError(
         "batch_worker_died",
-        "the worker process died while screening this project (twice); it was not screened",
+        "the worker process died screening this project alone; it was not screened",
         hint="screen it alone with `envscreen check` to see the failure, and report it",
     )
 
