@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from screening import EngineError, EnvscreenError
+from screening.i18n import negotiate, normalize, tr, translate
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://envscreen.org/problems/"  # a stable identifier, not fetched by anyone
@@ -84,12 +85,51 @@ def from_envscreen(exc: EnvscreenError) -> ProblemError:
     if isinstance(exc, EngineError) or exc.exit_code != 2:
         return ProblemError(500, "internal", "Internal error", "the screening engine failed; please report it")
     where = f"{exc.field}: " if exc.field else ""
-    return ProblemError(422, "invalid-project", "The project is not valid", f"{where}{exc.message}", [error_item(exc)])
+    errors = [error_item(e) for e in (exc, *exc.also)]  # every bad field, so all are fixed in one go
+    return ProblemError(422, "invalid-project", "The project is not valid", f"{where}{exc.message}", errors)
 
 
-def problem_response(problem: ProblemError, instance: str | None) -> Response:
-    body = json.dumps(problem.to_dict(instance), ensure_ascii=False).encode()
-    return Response(body, status_code=problem.status, media_type=MEDIA_TYPE, headers=problem.headers)
+def request_lang(request: Request) -> str:
+    """The language of a response's texts: `?lang=zh|en`, else Accept-Language, else English."""
+    asked = request.query_params.get("lang")
+    if asked:
+        return normalize(asked)
+    return negotiate(request.headers.get("accept-language"))
+
+
+def localized(body: dict[str, Any], lang: str, vocabulary: Any = None) -> dict[str, Any]:
+    """A problem body (`ProblemError.to_dict`) with title, detail and every error's message and
+    hint in `lang`; codes, fields and lines stay as they are."""
+    if lang == "en":
+        return body
+    errors = [
+        {
+            **e,
+            "message": translate(e.get("message"), lang, vocabulary),
+            "hint": translate(e.get("hint"), lang, vocabulary),
+        }
+        for e in body.get("errors") or []
+    ]
+    detail = body.get("detail") or ""
+    first = (body.get("errors") or [{}])[0]
+    where = f"{first.get('field')}: " if first.get("field") else ""
+    if where and detail.startswith(where):  # `field: message`, as from_envscreen writes it
+        detail = where + (translate(detail[len(where) :], lang, vocabulary) or "")
+    else:
+        detail = translate(detail, lang, vocabulary) or ""
+    return {**body, "title": tr(body.get("title") or "", lang), "detail": detail, "errors": errors}
+
+
+def problem_response(problem: ProblemError, instance: str | None, lang: str = "en", vocabulary: Any = None) -> Response:
+    body = json.dumps(localized(problem.to_dict(instance), lang, vocabulary), ensure_ascii=False).encode()
+    headers = {**problem.headers, "Content-Language": "zh-CN" if lang == "zh" else "en", "Vary": "Accept-Language"}
+    return Response(body, status_code=problem.status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _respond(request: Request, problem: ProblemError) -> Response:
+    service = getattr(request.app.state, "service", None)
+    vocabulary = getattr(getattr(service, "screener", None), "vocabulary", None)
+    return problem_response(problem, request.url.path, request_lang(request), vocabulary)
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -122,11 +162,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> Response:
-        return problem_response(exc, request.url.path)
+        return _respond(request, exc)
 
     @app.exception_handler(EnvscreenError)
     async def _envscreen(request: Request, exc: EnvscreenError) -> Response:
-        return problem_response(from_envscreen(exc), request.url.path)
+        return _respond(request, from_envscreen(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -134,18 +174,18 @@ def install(app: FastAPI) -> None:
         first = errors[0] if errors else {"field": None, "message": "invalid request"}
         where = f"{first['field']}: " if first["field"] else ""
         problem = ProblemError(422, "invalid-request", "The request is not valid", f"{where}{first['message']}", errors)
-        return problem_response(problem, request.url.path)
+        return _respond(request, problem)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         slug, title = _TITLES.get(exc.status_code, ("http-error", "HTTP error"))
         detail = exc.detail if isinstance(exc.detail, str) else title
         problem = ProblemError(exc.status_code, slug, title, detail, headers=dict(exc.headers or {}))
-        return problem_response(problem, request.url.path)
+        return _respond(request, problem)
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> Response:
         # Logged with its traceback for the operator; the client sees only that it failed.
         log.exception("internal error on %s %s", request.method, request.url.path)
         problem = ProblemError(500, "internal", "Internal error", "the server failed to answer; please report it")
-        return problem_response(problem, request.url.path)
+        return _respond(request, problem)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from .errors import EnvscreenError, InputError, RuleError
+from .i18n import DEFAULT_LANG, error_text, normalize, tr
 from .project.model import load_project
 from .report.render import decision_to_dict, render_json, render_markdown, render_text
 from .screener import Screener
@@ -212,7 +213,9 @@ def check(
             worst = max(worst, exc.exit_code)
             results.append({"file": str(f), "error": exc.to_dict()})
             if fmt is not Format.json:
-                typer.echo(f"{'错误' if lang is Lang.zh else 'error'}: {exc}", err=True)
+                for e in (exc, *exc.also):
+                    text = error_text(e, lang.value, screener.vocabulary)
+                    typer.echo(f"{tr('error', lang.value)}: {text}", err=True)
             continue
         results.append({"file": str(f), "decision": decision_to_dict(decision, screener.vocabulary)})
         if fmt is Format.text:
@@ -232,7 +235,7 @@ def check(
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
     if batch and fmt is not Format.json:
         failed = sum(1 for r in results if "error" in r)
-        typer.echo(f"{len(results) - failed} screened, {failed} failed", err=True)
+        typer.echo(tr("{ok} screened, {failed} failed", lang.value, ok=len(results) - failed, failed=failed), err=True)
     raise typer.Exit(worst)
 
 
@@ -665,6 +668,7 @@ def batch(
         typer.Option("--date", help="screening date when a project gives no application_date (default: today)"),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    lang: Annotated[Lang, typer.Option("--lang", help="language of the summary and its error messages")] = Lang.zh,
 ) -> None:
     """Screen many projects on every core (or a Dask cluster): one result row per project, failures
     kept with their error (docs/batch.md). Exit 0 when all were screened, 2 when some were refused."""
@@ -688,7 +692,7 @@ def batch(
         )
     write_results(run.rows, out)
     result = summary(run.rows)
-    render_summary(result, console, out=str(out), workers=len(run.workers))
+    render_summary(result, console, out=str(out), workers=len(run.workers), lang=lang.value)
     raise typer.Exit(result["exit_code"])
 
 
@@ -795,6 +799,23 @@ def zones_import(
     typer.echo(f"{len(counts)} layers imported")
 
 
+LANG_COMMANDS = {"check", "questions", "batch"}  # the verbs with --lang, Chinese unless told
+
+
+def _lang_of(argv: list[str]) -> str:
+    """The language of an error that ended a command: its --lang, else $ENVSCREEN_LANG, else
+    Chinese for the verbs that speak it (check, questions, batch), English for the tools."""
+    for i, a in enumerate(argv):
+        if a == "--lang" and i + 1 < len(argv):
+            return normalize(argv[i + 1])
+        if a.startswith("--lang="):
+            return normalize(a.split("=", 1)[1])
+    if os.environ.get("ENVSCREEN_LANG"):
+        return normalize(os.environ["ENVSCREEN_LANG"])
+    verb = next((a for a in argv if not a.startswith("-")), "")
+    return DEFAULT_LANG if verb in LANG_COMMANDS else "en"
+
+
 def main() -> None:
     """Console entry point: user mistakes exit 2 with a message, failures exit 1, never a traceback."""
     from typer.completion import completion_init
@@ -807,7 +828,8 @@ def main() -> None:
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except EnvscreenError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        lang = _lang_of(sys.argv[1:])
+        typer.echo(f"{tr('error', lang)}: {error_text(exc, lang)}", err=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)

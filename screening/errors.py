@@ -19,6 +19,9 @@ class EnvscreenError(Exception):
     """Base of every error envscreen raises on purpose."""
 
     exit_code = 1
+    # Further independent errors found in the same input (a project's other bad fields), so a
+    # person fixes them in one go; the error itself is the first.
+    also: tuple[EnvscreenError, ...] = ()
 
     def __init__(
         self,

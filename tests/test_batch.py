@@ -97,7 +97,8 @@ def test_folder_with_a_broken_file_screens_every_good_one_and_reports_the_broken
     (folder / "b-broken.yaml").write_text('name: x\nconstruction: new\nindustry_codes: ["3360"\n', encoding="utf-8")
     (folder / "c-unknown.yaml").write_text("name: x\nconstruction: new\nindustry_code: ['3360']\n", encoding="utf-8")
     out = tmp_path / "results.parquet"
-    result = CliRunner().invoke(app, ["batch", str(folder), "--out", str(out), "--workers", "2", "--date", str(ON)])
+    args = ["batch", str(folder), "--out", str(out), "--workers", "2", "--date", str(ON), "--lang", "en"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, result.output  # some projects were refused
     rows = pq.read_table(out).to_pylist()
     assert len(rows) == 5 and [r["index"] for r in rows] == list(range(5))

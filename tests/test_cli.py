@@ -183,7 +183,7 @@ def test_bad_project_in_process(runner: CliRunner, tmp_path: Path) -> None:
     assert r.exit_code == 2
     assert r.stdout == ""
     assert f"{f}:5: project_unknown_processes" in r.stderr
-    assert "did you mean 'electroplating'?" in r.stderr
+    assert "是否应为 'electroplating'（电镀）？" in r.stderr  # in Chinese, check's default language
 
 
 def test_bad_project_as_json_is_an_error_document(runner: CliRunner, tmp_path: Path) -> None:
@@ -267,7 +267,7 @@ def test_exit_2_for_a_bad_project(tmp_path: Path) -> None:
     assert "Traceback" not in r.stderr
     assert f"{f}:3:" in r.stderr
     assert "project_code_not_quoted" in r.stderr
-    assert "write codes in quotes" in r.stderr
+    assert "代码请加引号" in r.stderr  # write codes in quotes, in Chinese
     assert r.stdout == ""
     assert r.returncode == 2
 
@@ -353,7 +353,7 @@ def test_batch_screens_the_good_and_reports_the_bad(batch_dir: dict[str, Any]) -
         assert f"{path}:{line}: {code}" in r.stderr
         assert str(path) not in r.stdout
     assert "notes.txt" not in r.stdout + r.stderr
-    assert "3 screened, 2 failed" in r.stderr
+    assert "3 个已预审，2 个失败" in r.stderr
     assert r.returncode == 2
 
 

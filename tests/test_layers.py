@@ -29,6 +29,7 @@ API_IMPORT_ALLOWED = {"screening/cli.py": {"api.serve"}}  # `envscreen serve`
 STAGES = (
     "errors",
     "error_codes",
+    "i18n",
     "schemas",
     "sources",
     "packs",
@@ -48,6 +49,7 @@ API_MAY_IMPORT = {
     "screening.sources.json_doc": {"first_problem", "load_marked", "parse_json"},  # strict JSON bodies
     "screening.report.render": {"decision_to_dict", "questions_to_dict"},  # the JSON the API returns
     "screening.packs.ruleset": {"RuleSet"},
+    "screening.i18n": {"negotiate", "normalize", "tr", "translate"},  # problem bodies in the asker's language
     "screening.project.site": {"site_from_file"},  # POST /v1/sites/parse: an uploaded site file
     # impact of a rule change over stored records: the same comparison as `envscreen rules diff`
     "screening.batch.impact": {"FIELDS", "compare", "outcome_of_decision", "value_changes"},

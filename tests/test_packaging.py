@@ -31,6 +31,7 @@ def test_wheel_carries_the_rules_and_finds_them(tmp_path: Path) -> None:
     assert {
         "screening/schemas/decision-v2.schema.json",
         "screening/schemas/questions-v1.schema.json",
+        "screening/locale/zh_CN/LC_MESSAGES/messages.po",  # the message catalog: errors in Chinese
     } <= names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
@@ -40,7 +41,8 @@ def test_wheel_carries_the_rules_and_finds_them(tmp_path: Path) -> None:
         "d = default_rules_dir(); print(d); r = load_rules(); print(len(r.directory.items)); "
         "from screening import load_rules; from screening.zones.layers import load_zones; "
         "print(len(load_zones(vocabulary=load_rules().vocabulary).layers)); "
-        "from screening.schemas import load_schema; load_schema('decision-v2'); load_schema('questions-v1')"
+        "from screening.schemas import load_schema; load_schema('decision-v2'); load_schema('questions-v1'); "
+        "from screening.i18n import translate; assert translate(\"unknown field 'x'\", 'zh') == \"未知的字段：'x'\""
     )
     r = subprocess.run(
         [sys.executable, "-c", code],

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from screening.sources.json_doc import first_problem, load_marked
 
 from ..deps import ServiceDep, SettingsDep
-from ..problems import Problem, ProblemError
+from ..problems import Problem, ProblemError, localized, request_lang
 from ..records import Filters, ScreeningRecord
 from ..schemas import (
     PROJECT_EXAMPLE,
@@ -188,6 +188,10 @@ async def create_screenings(request: Request, service: ServiceDep, settings: Set
             ],
         )
     results = await in_worker(request, lambda gate: service.create_many(items, request.url.path, gate))
+    lang = request_lang(request)  # a project's problem in the asker's language, like any problem
+    for r in results:
+        if "error" in r:
+            r["error"] = localized(r["error"], lang, service.screener.vocabulary)
     return Response(json.dumps({"results": results}, ensure_ascii=False), media_type="application/json")
 
 

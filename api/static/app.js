@@ -538,6 +538,11 @@ function setLang(lang) {
 // ---------------------------------------------------------------------------------------
 // API
 // ---------------------------------------------------------------------------------------
+/** The page language as an Accept-Language header: the API's problem texts follow it. */
+function langHeader() {
+  return { "Accept-Language": state.lang === "en" ? "en" : "zh-CN" };
+}
+
 async function getJSON(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" } });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
@@ -1109,7 +1114,7 @@ async function submit(ev) {
   try {
     const response = await fetch("/v1/screenings", {
       method: "POST",
-      headers: { Accept: "application/json, application/problem+json", ...request.headers },
+      headers: { Accept: "application/json, application/problem+json", ...langHeader(), ...request.headers },
       body: request.body,
     });
     const type = response.headers.get("content-type") || "";
@@ -1653,7 +1658,7 @@ async function downloadReport(format) {
   try {
     const response = await fetch(`/v1/report?format=${format}`, {
       method: "POST",
-      headers: { Accept: "application/pdf, application/vnd.openxmlformats-officedocument.wordprocessingml.document, application/problem+json", ...state.lastRequest.headers },
+      headers: { Accept: "application/pdf, application/vnd.openxmlformats-officedocument.wordprocessingml.document, application/problem+json", ...langHeader(), ...state.lastRequest.headers },
       body: state.lastRequest.body,
     });
     if (!response.ok) {

@@ -124,7 +124,9 @@ async function readSite() {
   status.textContent = t("si_reading");
   let response;
   try {
-    response = await fetch("/v1/sites/parse", { method: "POST", body: form });
+    // The problem texts come back in the page's language.
+    const headers = { "Accept-Language": lang() === "en" ? "en" : "zh-CN" };
+    response = await fetch("/v1/sites/parse", { method: "POST", body: form, headers });
   } catch (err) {
     status.textContent = t("si_network", { msg: err.message || err });
     return;

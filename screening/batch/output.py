@@ -201,32 +201,48 @@ def summary(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
 MAX_LISTED = 100  # failures printed; all of them are rows of the output
 
 
-def render_summary(result: dict[str, Any], console: Any, *, out: str, workers: int) -> None:
-    """Print the summary on the console: counts by tier and admissibility, then the failures."""
+def render_summary(result: dict[str, Any], console: Any, *, out: str, workers: int, lang: str = "en") -> None:
+    """Print the summary on the console in `lang`: counts by tier and admissibility, then the failures."""
     from rich.table import Table
 
+    from ..i18n import tr, translate
+    from ..report.render import admissibility_label, tier_label
+
     console.print(
-        f"{result['total']} projects: {result['screened']} screened, {result['failed']} failed"
-        f" ({workers} worker processes did the work) -> {out}"
+        tr(
+            "{total} projects: {screened} screened, {failed} failed ({workers} worker processes did the work) -> {out}",
+            lang,
+            total=result["total"],
+            screened=result["screened"],
+            failed=result["failed"],
+            workers=workers,
+            out=out,
+        )
     )
-    for title, key in (("tier", "by_tier"), ("admissibility", "by_admissibility")):
+    labels = {
+        "by_tier": lambda t: tier_label(t, lang) if t != "undetermined" else tr("undetermined", lang),
+        "by_admissibility": lambda a: admissibility_label(a, lang),
+    }
+    for title, key in ((tr("tier", lang), "by_tier"), (tr("admissibility", lang), "by_admissibility")):
         if result[key]:
-            table = Table(title=f"by {title}", title_justify="left")
+            table = Table(title=tr("by {title}", lang, title=title), title_justify="left")
             table.add_column(title)
-            table.add_column("projects", justify="right")
+            table.add_column(tr("projects", lang), justify="right")
             for name, n in result[key].items():
-                table.add_row(name, str(n))
+                table.add_row(labels[key](name), str(n))
             console.print(table)
     failures = result["failures"]
     if failures:
-        table = Table(title="failures", title_justify="left")
-        table.add_column("where", overflow="fold")
-        table.add_column("code", no_wrap=True)  # codes are searched for: never broken
-        table.add_column("message")
-        table.add_column("column / field", overflow="fold")
+        table = Table(title=tr("failures", lang), title_justify="left")
+        table.add_column(tr("where", lang), overflow="fold")
+        table.add_column(tr("code", lang), no_wrap=True)  # codes are searched for: never broken
+        table.add_column(tr("message", lang))
+        table.add_column(tr("column / field", lang), overflow="fold")
         for f in failures[:MAX_LISTED]:
             where = f"{f['source']}:{f['row']}" if f["row"] is not None else f["source"]
-            table.add_row(where, f["error_code"], f["error_message"], f["error_column"] or f["error_field"] or "")
+            message = translate(f["error_message"], lang) or ""
+            table.add_row(where, f["error_code"], message, f["error_column"] or f["error_field"] or "")
         console.print(table)
         if len(failures) > MAX_LISTED:
-            console.print(f"... and {len(failures) - MAX_LISTED} more: the rows with status=error in {out}")
+            more = len(failures) - MAX_LISTED
+            console.print(tr("... and {more} more: the rows with status=error in {out}", lang, more=more, out=out))

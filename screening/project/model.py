@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ProjectError, did_you_mean
 from ..packs.industry_codes import IndustryCodes
-from ..packs.vocabulary import Vocabulary
+from ..packs.vocabulary import Term, Vocabulary
 from ..sources.yaml_doc import YamlDoc, parse_yaml, read_yaml_file
 
 if TYPE_CHECKING:
@@ -107,8 +108,84 @@ def project_from_data(data: Any, vocab: Vocabulary, *, source: str = "<input>") 
 
 def project_from_doc(doc: YamlDoc, vocab: Vocabulary, *, base_dir: Path | None = None) -> Project:
     """Validate a parsed project. `base_dir`: where `location.file` is read from (the project
-    file's folder); None refuses `location.file` (text sent over the API names no files)."""
-    return _Validator(doc, vocab, base_dir).project()
+    file's folder); None refuses `location.file` (text sent over the API names no files). The
+    ProjectError raised carries the other bad fields in `also`."""
+    try:
+        return _Validator(doc, vocab, base_dir).project()
+    except ProjectError as exc:
+        exc.also = _more_errors(doc, vocab, exc, base_dir)
+        raise
+
+
+MAX_ERRORS = 20  # a project has about 15 fields: past that, the file is not a project
+
+
+def _more_errors(
+    doc: YamlDoc, vocab: Vocabulary, first: ProjectError, base_dir: Path | None
+) -> tuple[ProjectError, ...]:
+    """The errors of the other fields: validate again with each bad top-level field left out (a
+    required one given a stand-in), until the project passes or an error repeats a field."""
+    if not isinstance(doc.data, dict):
+        return ()
+    data = dict(doc.data)
+    standins = {"name": "-", "construction": next(iter(vocab.terms("construction_kinds")), "")}
+    out: list[ProjectError] = []
+    removed: set[str] = set()
+    exc = first
+    for _ in range(MAX_ERRORS):
+        key = str(exc.field).split(".")[0] if exc.field else None
+        if key is None or key in removed or (key not in data and key not in standins):
+            break
+        removed.add(key)
+        if key in standins:
+            data[key] = standins[key]
+        else:
+            del data[key]
+        try:
+            _Validator(YamlDoc(data=data, source=doc.source, lines=doc.lines), vocab, base_dir).project()
+            break
+        except ProjectError as e:
+            # a field left out must not come back as "missing": that is this pass, not the project
+            if e.code == "project_missing_field" and (
+                (e.field or "") in removed or (not e.field and removed & {"industry_codes", "project_types"})
+            ):
+                break
+            out.append(e)
+            exc = e
+    return tuple(sorted(out, key=lambda e: e.line or 0))
+
+
+def _short(label: str) -> str:
+    """A label without its parenthesis: 改建（含技术改造） -> 改建."""
+    return re.split(r"[（(]", label, maxsplit=1)[0].strip()
+
+
+def _by_label(terms: dict[str, Term], value: Any) -> str | None:
+    """The term whose Chinese label is `value` (`新建` -> new), or its label without the
+    parenthesis when that names one term only (`改建` -> renovation); None if none is."""
+    if not isinstance(value, str) or value in terms:
+        return None
+    text = value.strip()
+    exact = [tid for tid, t in terms.items() if t.zh == text]
+    if len(exact) == 1:
+        return exact[0]
+    short = [tid for tid, t in terms.items() if _short(t.zh) == text]
+    return short[0] if len(short) == 1 else None
+
+
+def _did_you_mean(value: str, terms: dict[str, Term]) -> str | None:
+    """A "did you mean" to the term id, for a misspelt id or a near Chinese label (电渡 -> electroplating)."""
+    hint = did_you_mean(value, terms)
+    if hint is not None or not re.search(r"[\u4e00-\u9fff]", value):
+        return hint
+    labels = {t.zh: tid for tid, t in terms.items()} | {_short(t.zh): tid for tid, t in terms.items()}
+    close = difflib.get_close_matches(value, list(labels), n=1, cutoff=0.5)
+    if not close:  # a label that contains what was written, or is contained in it: 电镀 in 电镀工艺
+        close = [label for label in labels if label and (value in label or label in value)][:1]
+    if not close:
+        return None
+    suggestion = labels[close[0]]
+    return f"did you mean '{suggestion}'?"
 
 
 class _Validator:
@@ -237,12 +314,15 @@ class _Validator:
 
     def choice(self, key: str, value: Any, section: str) -> str:
         terms = self.vocab.terms(section)
+        term = _by_label(terms, value)
+        if term is not None:
+            return term
         if not isinstance(value, str) or value not in terms:
             raise self.fail(
                 (key,),
                 f"project_unknown_{key}",
                 f"unknown {key} '{value}'",
-                hint=did_you_mean(str(value), terms) or f"one of: {', '.join(terms)}",
+                hint=_did_you_mean(str(value), terms) or f"one of: {', '.join(terms)}",
             )
         return value
 
@@ -325,8 +405,9 @@ class _Validator:
         terms = self.vocab.terms(section)
         out: list[str] = []
         for i, term in enumerate(value):
+            term = _by_label(terms, term) or term
             if not isinstance(term, str) or term not in terms:
-                hint = did_you_mean(str(term), terms) or f"see `envscreen vocabulary` for the {section} terms"
+                hint = _did_you_mean(str(term), terms) or f"see `envscreen vocabulary` for the {section} terms"
                 singular = {
                     "processes": "process",
                     "features": "feature",

@@ -180,6 +180,10 @@ def tier_label(tier: str, lang: str) -> str:
     return _TIER[lang][tier]
 
 
+def admissibility_label(status: str, lang: str) -> str:
+    return _L[lang].get("adm_" + status, status)
+
+
 _SHORT = {
     "zh": {
         "processes": "工艺",

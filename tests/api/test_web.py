@@ -280,7 +280,7 @@ def test_broken_yaml_shows_the_error_naming_the_field(page: Any) -> None:
     assert "字段 construction" in text
     assert "第 2 行" in text
     assert "neww" in text
-    assert "did you mean 'new'?" in text
+    assert "提示：是否应为 'new'（新建）？" in text  # the hint in the page's language
     assert page.get_by_label("项目 YAML").get_attribute("aria-invalid") == "true"
     assert page.locator("#result").is_hidden()
 
@@ -295,6 +295,34 @@ def test_broken_yaml_shows_the_error_naming_the_field(page: Any) -> None:
     assert sent.value.post_data.endswith('\nlocation: {"crs":"wgs84","point":[120.15,29.4]}\n')
     page.wait_for_selector("#result:not([hidden])")
     assert page.locator("#errors").is_hidden()
+
+
+def test_error_box_lists_every_error_in_the_page_language(page: Any) -> None:
+    """Three bad fields: the box lists all three, in Chinese; after the switch, in English."""
+    several = "name: 某项目\nconstruction: neww\nindustry_codes: ['8411']\nprocesses: [电渡]\ncolour: red\n"
+    page.get_by_label("粘贴或上传 YAML").check()
+    page.get_by_label("项目 YAML").fill(several)
+    with page.expect_request(lambda r: r.url.endswith("/v1/screenings")) as sent:
+        page.get_by_role("button", name="预审", exact=True).click()
+    assert sent.value.headers["accept-language"] == "zh-CN"
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "无法预审：项目无效" in alert.inner_text()
+    items = page.locator("#errors li").all_inner_texts()
+    assert len(items) == 3, items
+    assert "第 5 行" in items[0] and "未知的字段：'colour'" in items[0]
+    assert "第 2 行" in items[1] and "是否应为 'new'（新建）？" in items[1]
+    assert "第 4 行" in items[2] and "未知的工艺：'电渡'" in items[2] and "'electroplating'（电镀）" in items[2]
+
+    page.get_by_role("button", name="Switch to English").click()
+    with page.expect_response(lambda r: r.url.endswith("/v1/screenings")) as info:
+        page.get_by_role("button", name="Screen", exact=True).click()
+    assert info.value.status == 422
+    assert info.value.request.headers["accept-language"] == "en"
+    page.wait_for_function("document.querySelector('#errors h3').textContent.includes('Could not screen')")
+    items = page.locator("#errors li").all_inner_texts()
+    assert len(items) == 3
+    assert "unknown process '电渡'" in items[2] and "did you mean 'electroplating'?" in items[2]
 
 
 def test_form_error_marks_the_quantity(page: Any) -> None:

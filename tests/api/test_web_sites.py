@@ -121,7 +121,7 @@ def _pasted_table(page: Any) -> None:
     errors = page.locator("#si-errors")
     errors.wait_for()
     text = errors.inner_text()
-    assert "无法读取场址" in text and "第 2 行" in text and "point J1" in text and "X is the northing" in text
+    assert "无法读取场址" in text and "第 2 行" in text and "point J1" in text and "X 是北坐标" in text  # page language
     assert page.locator("#site-summary").inner_text() == "未选择场址：不做选址准入判断"
     # Fixed: the same table in the surveyors' order is read, two plots as one site of two parts.
     second = [
