@@ -77,7 +77,9 @@ def test_cli_batch_on_the_cluster(cluster: Any, tmp_path: Path) -> None:
         shutil.copy(ROOT / "examples" / name, folder / name)
     out = tmp_path / "r.parquet"
     address = "dask://" + cluster.scheduler_address.split("://", 1)[1]
-    result = CliRunner().invoke(app, ["batch", str(folder), "-o", str(out), "--scheduler", address, "-q"])
+    result = CliRunner().invoke(
+        app, ["batch", str(folder), "-o", str(out), "--scheduler", address, "-q", "--lang", "en"]
+    )
     assert result.exit_code == 0, result.output
     rows = pq.read_table(out).to_pylist()
     assert [r["tier"] for r in rows] == ["report_book", "report_form"]

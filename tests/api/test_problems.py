@@ -123,8 +123,24 @@ def impatient(api_screener: Screener, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def test_screening_past_the_timeout_is_503(impatient: LiveServer) -> None:
-    with httpx.Client(base_url=impatient.url) as c:
-        r = c.post("/v1/screenings", json={"name": "x", "construction": "new", "industry_codes": ["2110"]})
+    import math
+
+    # A screening that takes tens of milliseconds (a 3,000-vertex site located on the zones):
+    # the worker thread gives up the GIL every few milliseconds, so the timeout is seen before
+    # it stores. A bare project screens in about as long as one GIL slice and can win the race
+    # (it then stores and answers 201, as designed).
+    n = 3000
+    ring = [
+        [120.0 + 0.02 * math.cos(2 * math.pi * i / n), 29.3 + 0.02 * math.sin(2 * math.pi * i / n)] for i in range(n)
+    ]
+    project = {
+        "name": "x",
+        "construction": "new",
+        "industry_codes": ["2110"],
+        "location": {"crs": "wgs84", "polygon": ring},
+    }
+    with httpx.Client(base_url=impatient.url, timeout=60) as c:
+        r = c.post("/v1/screenings", json=project)
     body = assert_problem(r, 503)
     assert r.headers["retry-after"] == "1"
     assert "timeout" in body["type"]
