@@ -154,7 +154,8 @@ class Screener:
         jurisdictions = tuple(location.jurisdictions) if location is not None else ()
         packs = packs_in_force(self.rules.local_packs, jurisdictions, when) if location is not None else []
         gaps = jurisdiction_gaps(self.rules.local_packs, jurisdictions, when)
-        routed = [(self.routes[(p.id, p.version)], self.routes[(p.id, p.version)].candidates(facts)) for p in packs]
+        indexes = [self.routes[(p.id, p.version)] for p in packs]
+        routed = [(index, index.candidates(facts)) for index in indexes]
         entries = [e for _, found in routed for e in found]
         site_entries = [e for index, found in routed for e in index.site_change_entries(found)]
         _refuse_shared_ids(entries)

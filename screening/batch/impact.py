@@ -111,13 +111,14 @@ def impact_rows(old_rows: Sequence[Mapping[str, Any]], new_rows: Sequence[Mappin
     out = []
     for old in old_rows:
         new = new_by_index[old["index"]]
-        c = compare(outcome_of_row(old), outcome_of_row(new))
+        before, after = outcome_of_row(old), outcome_of_row(new)
+        c = compare(before, after)
         if not c.changed:
             continue
         row: dict[str, Any] = {k: old.get(k) or new.get(k) for k in ("index", "source", "row", "id", "name")}
         row["changed"] = ", ".join(f.field for f in c.fields)
         for f in FIELDS:
-            row[f"old_{f}"], row[f"new_{f}"] = outcome_of_row(old).values.get(f), outcome_of_row(new).values.get(f)
+            row[f"old_{f}"], row[f"new_{f}"] = before.values.get(f), after.values.get(f)
         row["rules_added"] = _SEP.join(c.rules_added)
         row["rules_removed"] = _SEP.join(c.rules_removed)
         out.append(row)
