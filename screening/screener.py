@@ -130,37 +130,54 @@ class Screener:
             located = dict(
                 zip((i for i, _ in sited), locate_many([s for _, s in sited], zones, self.buffer_m), strict=True)
             )
-        return [self._screen_located(p, located.get(i), on) for i, p in enumerate(projects)]
+        # Three passes, so that durable-rules runs one session per ruleset for the whole list
+        # rather than two per project: facts and candidates, then the engines, then decisions.
+        plans = [self._plan(p, located.get(i), on) for i, p in enumerate(projects)]
+        for engine in {id(pl.engine): pl.engine for pl in plans}.values():
+            mine = [pl for pl in plans if pl.engine is engine and pl.items]
+            for pl, fired in zip(mine, engine.fire_many([(pl.facts, pl.items) for pl in mine]), strict=True):
+                pl.fired = fired
+        listed = [pl for pl in plans if pl.entries]
+        answers = self.lists.evaluate_many([(pl.facts, pl.entries) for pl in listed])
+        for pl, results in zip(listed, answers, strict=True):
+            pl.results = results
+        return [self._decide(pl) for pl in plans]
 
-    def _screen_located(self, project: Project, location: Any, on: dt.date | None) -> Decision:
+    def _plan(self, project: Project, location: Any, on: dt.date | None) -> _Plan:
         when = project.application_date or on
         directory = self.rules.directory_on(when)
         engine = self.engines[(directory.id, directory.version)]
         facts = Facts(project, engine.type_codes, location, self._layer_kinds, type_quantities=engine.type_quantities)
         items = engine.candidates(project.industry_codes, project.project_types, project.quantities)
-        fired = engine.fire(facts, items) if items else frozenset()
-        national = decide(project, facts, fired, items, self.rules, directory)
-        return self._apply_local(national, project, facts, location, when, directory)
-
-    def _apply_local(
-        self,
-        national: National,
-        project: Project,
-        facts: Facts,
-        location: Any,
-        when: dt.date | None,
-        directory: RulePack,
-    ) -> Decision:
         jurisdictions = tuple(location.jurisdictions) if location is not None else ()
         packs = packs_in_force(self.rules.local_packs, jurisdictions, when) if location is not None else []
-        gaps = jurisdiction_gaps(self.rules.local_packs, jurisdictions, when)
         indexes = [self.routes[(p.id, p.version)] for p in packs]
         routed = [(index, index.candidates(facts)) for index in indexes]
         entries = [e for _, found in routed for e in found]
-        site_entries = [e for index, found in routed for e in index.site_change_entries(found)]
         _refuse_shared_ids(entries)
-        results = self.lists.evaluate(facts, entries) if entries else {}
-        results = _partial_instruments(results, entries, packs, jurisdictions)
+        return _Plan(
+            project,
+            location,
+            when,
+            directory,
+            engine,
+            facts,
+            items,
+            jurisdictions,
+            packs,
+            entries,
+            [e for index, found in routed for e in index.site_change_entries(found)],
+        )
+
+    def _decide(self, plan: _Plan) -> Decision:
+        national = decide(plan.project, plan.facts, plan.fired, plan.items, self.rules, plan.directory)
+        return self._apply_local(national, plan)
+
+    def _apply_local(self, national: National, plan: _Plan) -> Decision:
+        project, facts, location, when, directory = plan.project, plan.facts, plan.location, plan.when, plan.directory
+        jurisdictions, packs, entries = plan.jurisdictions, plan.packs, plan.entries
+        gaps = jurisdiction_gaps(self.rules.local_packs, jurisdictions, when)
+        results = _partial_instruments(plan.results, entries, packs, jurisdictions)
         units = self.rules.units
         # Covered: the whole site lies within the admin boundaries (a part outside has no known
         # jurisdiction, so no known local rules).
@@ -178,7 +195,7 @@ class Screener:
             packs=packs,
             gaps=gaps,
         )
-        local = adjust_tier(national.tier, results, entries, facts, units, directory, packs, site_entries)
+        local = adjust_tier(national.tier, results, entries, facts, units, directory, packs, plan.site_entries)
         final = local.final_tier
         sources = _sensitive_area_sources(project, facts, self.vocabulary) if location is not None else {}
         return Decision(
@@ -206,6 +223,25 @@ class Screener:
 
 
 _FINAL = frozenset({"tier", "procedure"})
+
+
+@dataclasses.dataclass
+class _Plan:
+    """One screening between its passes: what the engines need, then what they answered."""
+
+    project: Project
+    location: Any
+    when: dt.date | None
+    directory: RulePack
+    engine: Engine
+    facts: Facts
+    items: set[int]
+    jurisdictions: tuple[str, ...]
+    packs: list[LocalPack]
+    entries: list[Entry]
+    site_entries: list[Entry]
+    fired: frozenset[str] = frozenset()
+    results: dict[str, bool | None] = dataclasses.field(default_factory=dict)
 
 
 def _refuse_shared_ids(entries: list[Entry]) -> None:

@@ -32,6 +32,7 @@ from screening import Screener, load_rules, project_from_data  # noqa: E402
 from screening.decide.routing import EntryIndex  # noqa: E402
 
 ON = dt.date(2025, 9, 1)
+CODES = ("2614", "2110", "2319", "2661", "3360", "3411", "3484", "3982", "4620", "5265", "8411", "3130")
 WEST, SOUTH, CELL = 119.0, 29.0, 0.01  # about 1 km by 1.1 km cells
 
 
@@ -138,8 +139,10 @@ def projects(screener: Screener, n: int, units: int, seed: int = 5) -> list[Any]
         data = {
             "name": f"项目{k}",
             "construction": "new",
-            "industry_codes": ["2614"],
-            "quantities": {"industrial_wastewater_discharge_m3_per_day": rng.choice([0, 80, 200])},
+            # varied codes and a continuous quantity, so that few projects of a chunk send
+            # identical facts (the engines send each distinct message once)
+            "industry_codes": [rng.choice(CODES)],
+            "quantities": {"industrial_wastewater_discharge_m3_per_day": round(rng.uniform(0, 300), 1)},
             "application_date": ON.isoformat(),
             "location": {"crs": "wgs84", "point": [lon, lat]},
         }

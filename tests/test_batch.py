@@ -256,10 +256,10 @@ def test_process_pool_of_two_builds_the_screener_once_per_worker(
 class _DyingScreener(Screener):
     """A Screener whose process dies (as a durable-rules abort would) on the project named KILL."""
 
-    def _screen_located(self, project: Any, location: Any, on: Any) -> Any:
+    def _plan(self, project: Any, location: Any, on: Any) -> Any:
         if project.name == "KILL":
             os._exit(134)
-        return super()._screen_located(project, location, on)
+        return super()._plan(project, location, on)
 
 
 class _DyingSpec(ScreenerSpec):

@@ -251,3 +251,27 @@ def test_rules_compile_once_per_screener() -> None:
     rules = load_rules(ROOT / "tests/fixtures/mini_rules", bundled=False)
     a, b = Screener(rules), Screener(rules)
     assert {r.name for r in a.engine.rulesets}.isdisjoint({r.name for r in b.engine.rulesets})
+
+
+def test_many_screenings_in_one_session_each_get_their_own_rules(mini_screener: Screener) -> None:
+    # fire_many sends a chunk's screenings to one session per ruleset (equal messages once):
+    # each must get exactly the rules a session of its own fires, twice over in any order.
+    engine = mini_screener.engine
+    projects = [
+        project_from_data({"name": f"p{i}", "construction": "new", **spec}, mini_screener.vocabulary)
+        for i, (spec, _) in enumerate(_CASES)
+    ]
+    work = [
+        (engine.facts(p), engine.candidates(p.industry_codes, p.project_types, p.quantities))
+        for p in projects + projects[::-1]
+    ]
+    alone = [engine.fire(f, items) for f, items in work]
+    assert any(alone) and len(set(alone)) > 3  # the cases fire different rules
+    before = next(eng._SIDS)
+    together = engine.fire_many(work)
+    sessions = next(eng._SIDS) - before - 1
+    assert together == alone
+    assert sessions == len({engine._ruleset_of[n].name for _, items in work for n in items})
+    # and the tiers of a whole chunk are those of one by one
+    tiers = [d.tier for d in mini_screener.screen_many(projects)]
+    assert tiers == [tier for _, tier in _CASES]

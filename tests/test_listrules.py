@@ -273,3 +273,22 @@ def test_list_engine_memory_is_flat(engine: ListEngine) -> None:
         engine.evaluate(facts[i % 4], ENTRIES)
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert grown_kib < 4 * 1024, f"RSS grew {grown_kib} KiB over 6,000 list evaluations (300,000 facts)"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=st.lists(st.tuples(projects(), locations()), min_size=1, max_size=6))
+def test_one_session_for_many_screenings_gives_each_its_own_answer(
+    engine: ListEngine, batch: list[tuple[dict[str, object], Loc]]
+) -> None:
+    # A batch's chunk shares one session and sends each distinct comparison once: no
+    # screening may see another's facts, and each gets what a session of its own gives.
+    from screening.engine import durable as eng
+
+    facts = [Facts(project_from_data(d, RULES.vocabulary), location=loc, layers=LAYERS) for d, loc in batch]
+    alone = [engine.evaluate(f, ENTRIES) for f in facts]
+    before = next(eng._SIDS)
+    together = engine.evaluate_many([(f, ENTRIES) for f in facts])
+    assert next(eng._SIDS) == before + 2  # one session for all of them
+    assert together == alone
+    for f, got in zip(facts, together, strict=True):
+        assert all(got[e.id] == evaluate(e.condition, f) for e in ENTRIES)

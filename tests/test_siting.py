@@ -201,6 +201,20 @@ def test_screen_many_equals_screen_one_by_one(screener: Screener) -> None:
     assert [decision_to_dict(d, v) for d in batch] == [decision_to_dict(screener.screen(p, on=ON), v) for p in projects]
 
 
+def test_a_chunk_of_every_example_screens_as_each_alone(screener: Screener) -> None:
+    # screen_many runs the engines once for the whole chunk: examples of every kind (codes,
+    # quantities, sites, no site), each twice and in reverse, must each get its own decision.
+    from screening.project.model import load_project
+    from screening.report.render import decision_to_dict
+
+    v = screener.vocabulary
+    projects = [load_project(f, v) for f in sorted((ROOT / "examples").glob("*.yaml"))]
+    projects += projects[::-1]
+    batch = screener.screen_many(projects, on=ON)
+    assert len({d.tier for d in batch}) >= 3
+    assert [decision_to_dict(d, v) for d in batch] == [decision_to_dict(screener.screen(p, on=ON), v) for p in projects]
+
+
 def test_locate_table_has_the_pairs_of_locate_many(screener: Screener) -> None:
     from screening.project.site import parse_site
     from screening.zones.locate import locate_many, locate_table

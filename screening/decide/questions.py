@@ -65,8 +65,8 @@ def build_questions(
             else:
                 move = Move(item.number, tier, rid, "eq", (leaf.op == "eq") == bool(leaf.value))
             q["moves"][(move.item, move.tier, move.rule_id, move.op, str(move.threshold))] = move
-    ranked = sorted(found.items(), key=lambda kv: _order(_question(kv[0], kv[1], vocab), kv[1]["closest"]))
-    return tuple(_question(qid, q, vocab) for qid, q in ranked), used
+    asked = [(_question(qid, q, vocab), q["closest"]) for qid, q in found.items()]
+    return tuple(question for question, _ in sorted(asked, key=lambda qc: _order(*qc))), used
 
 
 def live_leaves(node: Node, facts: Mapping[str, Any]) -> list[Cmp]:
@@ -227,19 +227,22 @@ def unread_facts(
 ) -> tuple[FactWarning, ...]:
     """Quantities, features and processes the project gave that no candidate item reads
     (nor any local list entry, `also_read`), with the items of `pack` that would read them."""
-    read = set(also_read)
-    for item in candidates:
-        read |= item.fact_keys
+    # also_read holds every list entry's facts (thousands in a province): read, not copied
+    by_items = frozenset().union(*(item.fact_keys for item in candidates))
+
+    def is_read(key: str) -> bool:
+        return key in by_items or key in also_read
+
     readers = pack.fact_readers
     given = [PREFIX["quantities"] + q for q in project.quantities]
     given += [PREFIX["features"] + f for f in sorted(project.features or ())]
     for p in project.declared_processes:
         implied = vocab.expand_implied("processes", [p])
-        if not any(PREFIX["processes"] + t in read for t in implied):
+        if not any(is_read(PREFIX["processes"] + t) for t in implied):
             given.append(PREFIX["processes"] + p)
     out = []
     for key in given:
-        if key in read:
+        if is_read(key):
             continue
         section = next(s for s, pre in PREFIX.items() if key.startswith(pre))
         term = key[len(PREFIX[section]) :]

@@ -29,6 +29,9 @@ MAX_CONJUNCTIONS = 64  # per entry: a condition whose normal form is larger shou
 _GUARD_KEY = "x_list"
 _INSTANCES = itertools.count(1)
 _OPS = ("gte", "gt", "lt", "lte")
+# "cap": durable-rules hands one action up to CAP matched facts at once; each action costs
+# about 25 us of Python (JSON state round trip), so per-fact actions were most of a session.
+CAP = 100_000
 
 
 @dataclass(frozen=True)
@@ -142,45 +145,56 @@ class ListEngine:
 
     def evaluate(self, facts: Facts, entries: Sequence[Entry]) -> dict[str, bool | None]:
         """Three-valued result of each entry: True holds, None may hold (facts unknown), False not."""
-        index: dict[Literal, int] = {}
-        routed = [e for e in entries if self.compiled[e.key].may_concern(facts)]
-        for e in routed:
-            for conj in self.compiled[e.key].conjunctions:
-                for lit in conj:
-                    index.setdefault(lit, len(index))
-        # Each distinct literal travels once, with the lowest and highest possible value of its
-        # fact beside it: the join on the fact's name is a dictionary lookup here, the comparison
-        # is the rules' work. Entries share most literals (codes, construction kinds).
-        wire: dict[str, tuple[float, float]] = {}
-        messages: list[dict[str, Any]] = []
-        for lit, i in index.items():
-            if lit.key not in wire:
-                wire[lit.key] = facts.wire(lit.key)
-            lo_v, hi_v = wire[lit.key]
-            messages.append({_GUARD_KEY: 1, "lit": i, "op": lit.op, "v": lit.value, "lo": lo_v, "hi": hi_v})
-        certain: set[int] = set()
-        possible: set[int] = set()
-        if messages:
+        return self.evaluate_many([(facts, entries)])[0]
+
+    def evaluate_many(self, screenings: Sequence[tuple[Facts, Sequence[Entry]]]) -> list[dict[str, bool | None]]:
+        """`evaluate` for many screenings in one durable-rules session (a batch's chunk).
+
+        A literal's outcome depends only on its comparison and its fact's range, so each
+        distinct (op, value, lo, hi) travels once, however many literals and screenings share
+        it: codes and construction kinds are flags (three ranges), so a chunk of projects sends
+        few more comparisons than one project."""
+        comparisons: dict[tuple[str, float, float, float], int] = {}
+        plans: list[tuple[list[Entry], dict[Literal, int]]] = []
+        for facts, entries in screenings:
+            routed = [e for e in entries if self.compiled[e.key].may_concern(facts)]
+            wire: dict[str, tuple[float, float]] = {}
+            of_literal: dict[Literal, int] = {}
+            for e in routed:
+                for conj in self.compiled[e.key].conjunctions:
+                    for lit in conj:
+                        if lit in of_literal:
+                            continue
+                        if lit.key not in wire:
+                            wire[lit.key] = facts.wire(lit.key)
+                        lo_v, hi_v = wire[lit.key]
+                        of_literal[lit] = comparisons.setdefault((lit.op, lit.value, lo_v, hi_v), len(comparisons))
+            plans.append((routed, of_literal))
+        outcome: dict[int, str] = {}
+        if comparisons:
+            messages = [
+                {_GUARD_KEY: 1, "lit": i, "op": op, "v": v, "lo": lo_v, "hi": hi_v}
+                for (op, v, lo_v, hi_v), i in comparisons.items()
+            ]
             recorded = run_session(self.ruleset, messages)
-            if len(recorded) != len(messages):  # the three outcomes per comparison must be exhaustive
-                raise EngineError("engine_list_outcomes", f"{len(recorded)} outcomes for {len(messages)} literals")
-            for mode, i in recorded:
-                if mode == "T":
-                    certain.add(i)
-                    possible.add(i)
-                elif mode == "P":
-                    possible.add(i)
-        out: dict[str, bool | None] = dict.fromkeys((e.id for e in entries), False)
-        for e in routed:
-            result: bool | None = False
-            for conj in self.compiled[e.key].conjunctions:
-                ids = [index[lit] for lit in conj]
-                if all(i in certain for i in ids):
-                    result = True
-                    break
-                if all(i in possible for i in ids):
-                    result = None
-            out[e.id] = result
+            outcome = {i: mode for mode, i in recorded}
+            # the three outcomes per comparison must be exhaustive and exclusive
+            if len(recorded) != len(messages) or len(outcome) != len(messages):
+                raise EngineError("engine_list_outcomes", f"{len(recorded)} outcomes for {len(messages)} comparisons")
+        out: list[dict[str, bool | None]] = []
+        for (_, entries), (routed, of_literal) in zip(screenings, plans, strict=True):
+            results: dict[str, bool | None] = dict.fromkeys((e.id for e in entries), False)
+            for e in routed:
+                result: bool | None = False
+                for conj in self.compiled[e.key].conjunctions:
+                    modes = [outcome[of_literal[lit]] for lit in conj]
+                    if all(m == "T" for m in modes):
+                        result = True
+                        break
+                    if all(m != "F" for m in modes):
+                        result = None
+                results[e.id] = result
+            out.append(results)
         return out
 
 
@@ -198,17 +212,23 @@ def _definition() -> dict[str, Any]:
         may_pass = {"$" + op: {optimistic: {"$m": "v"}}}
         fails_pessimistic = {"$" + NEGATE[op]: {pessimistic: {"$m": "v"}}}
         fails_optimistic = {"$" + NEGATE[op]: {optimistic: {"$m": "v"}}}
-        d[f"{op}#T"] = {"all": [{"m": {"$and": [guard, {"op": op}, passes]}}], "run": _recorder("T")}
+        d[f"{op}#T"] = {"all": [{"m": {"$and": [guard, {"op": op}, passes]}}], "run": _recorder("T"), "cap": CAP}
         d[f"{op}#P"] = {
             "all": [{"m": {"$and": [guard, {"op": op}, may_pass, fails_pessimistic]}}],
             "run": _recorder("P"),
+            "cap": CAP,
         }
-        d[f"{op}#F"] = {"all": [{"m": {"$and": [guard, {"op": op}, fails_optimistic]}}], "run": _recorder("F")}
+        d[f"{op}#F"] = {
+            "all": [{"m": {"$and": [guard, {"op": op}, fails_optimistic]}}],
+            "run": _recorder("F"),
+            "cap": CAP,
+        }
     return d
 
 
 def _recorder(mode: str) -> Any:
     def run(c: Any) -> None:
-        record((mode, c.m.lit))
+        for m in c.m if isinstance(c.m, list) else (c.m,):
+            record((mode, m.lit))
 
     return run

@@ -22,6 +22,7 @@ from ..packs.conditions import (
 from ..project.model import Project
 
 _ABSENT: Any = object()
+_UNCACHED: Any = object()
 
 
 class Facts(Mapping[str, Any]):
@@ -83,18 +84,24 @@ class Facts(Mapping[str, Any]):
         }.get(section, "map" if self.mapped_sensitive_area(name) is False else "declared_list")
 
     def __getitem__(self, key: str) -> Any:
-        v = self._cache.get(key, _ABSENT)
-        if v is _ABSENT:
-            v = self._cache[key] = self._derive(key)
+        v = self.get(key, _ABSENT)
         if v is _ABSENT:
             raise KeyError(key)
         return v
 
     def get(self, key: str, default: Any = None) -> Any:
-        try:
-            return self[key]
-        except KeyError:
-            return default
+        # the rules' hot path: no exception for an unknown fact, which is the common case
+        v = self._cache.get(key, _UNCACHED)
+        if v is _UNCACHED:  # an unknown fact is cached too (as _ABSENT)
+            try:
+                v = self._derive(key)
+            except KeyError:
+                return default  # not a fact of this project's kind: not cached, as before
+            self._cache[key] = v
+        return default if v is _ABSENT else v
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key, _ABSENT) is not _ABSENT
 
     def __iter__(self) -> Iterator[str]:  # only the facts already asked for
         return (k for k, v in self._cache.items() if v is not _ABSENT)

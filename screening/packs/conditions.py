@@ -4,8 +4,9 @@ compile them to durable-rules expressions. Nothing here executes rule-supplied c
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Union
 
 from ..errors import RuleError, did_you_mean
@@ -69,15 +70,28 @@ class Manual:
 class All:
     children: tuple[Node, ...]
 
+    @cached_property
+    def leaf_tuple(self) -> tuple[Cmp | Manual, ...]:
+        # computed once per tree: a screening walks each clause's leaves several times
+        return tuple(leaf for c in self.children for leaf in leaves(c))
+
 
 @dataclass(frozen=True)
 class AnyOf:
     children: tuple[Node, ...]
 
+    @cached_property
+    def leaf_tuple(self) -> tuple[Cmp | Manual, ...]:
+        return tuple(leaf for c in self.children for leaf in leaves(c))
+
 
 @dataclass(frozen=True)
 class Not:
     child: Node
+
+    @cached_property
+    def leaf_tuple(self) -> tuple[Cmp | Manual, ...]:
+        return leaves(self.child)
 
 
 Node = Union[bool, Cmp, Manual, All, AnyOf, Not]
@@ -327,14 +341,13 @@ def nnf(node: Node, negate: bool = False) -> Node:
     return All(kids) if negate else AnyOf(kids)
 
 
-def leaves(node: Node) -> Iterator[Cmp | Manual]:
+def leaves(node: Node) -> tuple[Cmp | Manual, ...]:
+    """The leaves of a tree, left to right (with repeats)."""
     if isinstance(node, (Cmp, Manual)):
-        yield node
-    elif isinstance(node, Not):
-        yield from leaves(node.child)
-    elif isinstance(node, (All, AnyOf)):
-        for c in node.children:
-            yield from leaves(c)
+        return (node,)
+    if isinstance(node, (All, AnyOf, Not)):
+        return node.leaf_tuple
+    return ()
 
 
 # ---------------------------------------------------------------- three-valued evaluation
