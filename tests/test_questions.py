@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from screening.cli import app
@@ -294,3 +296,45 @@ def test_check_ask_as_a_real_process_on_a_pty(tmp_path: Path) -> None:
     os.close(main)
     assert b"exempt (outside EIA management) (exempt)" in out
     assert yaml.safe_load(f.read_text())["answers"] == {"features.livestock_scale_farm": False}
+
+
+def _live_by_definition(node: Any, facts: Any) -> set[Any]:
+    """The definition live_leaves computes in one pass: an unknown leaf with no settled part on
+    the way to it (no false part of an `all`, no true part of an `any` around it)."""
+    from screening.packs.conditions import All, AnyOf, evaluate
+
+    if isinstance(node, Cmp):
+        return {node} if node.key not in facts else set()
+    if not isinstance(node, (All, AnyOf)):
+        return set()
+    settled = isinstance(node, AnyOf)
+    if any(evaluate(c, facts) is settled for c in node.children):
+        return set()
+    return set().union(*(_live_by_definition(c, facts) for c in node.children))
+
+
+_TREE_LEAVES = [Cmp(f"q_x{i}", "gte", 10.0, "quantities", f"x{i}") for i in range(4)]
+
+
+def _trees() -> Any:
+    from screening.packs.conditions import All, AnyOf
+
+    leaf = st.sampled_from([*_TREE_LEAVES, True, False])
+    return st.recursive(
+        leaf,
+        lambda kids: (
+            st.builds(All, st.tuples(kids, kids) | st.tuples(kids, kids, kids))
+            | st.builds(AnyOf, st.tuples(kids, kids) | st.tuples(kids, kids, kids))
+        ),
+        max_leaves=12,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(tree=_trees(), known=st.dictionaries(st.sampled_from([lf.key for lf in _TREE_LEAVES]), st.sampled_from([0, 20])))
+def test_live_leaves_is_the_definition(tree: Any, known: dict[str, int]) -> None:
+    from screening.decide.questions import live_leaves
+
+    got = live_leaves(tree, known)
+    assert set(got) == _live_by_definition(tree, known)
+    assert len(got) == len(set(got))

@@ -31,7 +31,7 @@ from ..sources.yaml_doc import parse_yaml
 from .inputs import Task, column_of
 from .output import complete, decision_row, error_row
 
-CHUNK = 32  # projects per task: few enough for a smooth progress bar, enough to amortise the hop
+CHUNK = 128  # projects per task: few enough for a smooth bar; enough for the engines to share sessions
 
 # Per worker process: the Screener of each token, and how many times one was built here.
 _SCREENERS: dict[str, Screener] = {}

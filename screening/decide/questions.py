@@ -75,21 +75,25 @@ def live_leaves(node: Node, facts: Mapping[str, Any]) -> list[Cmp]:
     is not asked)."""
     from ..packs.conditions import All, AnyOf, evaluate
 
-    out: dict[Cmp, None] = {}
-
-    def walk(n: Node) -> None:
-        if isinstance(n, Cmp):
-            if n.key not in facts:
-                out.setdefault(n, None)
-        elif isinstance(n, (All, AnyOf)):
+    # One pass, bottom up: each node's value and the leaves that stay live under it (evaluating
+    # each child and then walking into it re-evaluated every subtree once per level).
+    def walk(n: Node) -> tuple[bool | None, list[Cmp]]:
+        if isinstance(n, (All, AnyOf)):
             settled = isinstance(n, AnyOf)  # a true part settles an any, a false part an all
-            if any(evaluate(c, facts) is settled for c in n.children):
-                return
+            value: bool | None = not settled
+            live: list[Cmp] = []
             for c in n.children:
-                walk(c)
+                v, below = walk(c)
+                if v is settled:
+                    return settled, []
+                if v is None:
+                    value = None
+                live += below
+            return value, live
+        v = evaluate(n, facts)
+        return v, [n] if isinstance(n, Cmp) and n.key not in facts else []
 
-    walk(node)
-    return list(out)
+    return list(dict.fromkeys(walk(node)[1]))
 
 
 def _unique_leaves(node: Node) -> list[Cmp]:
