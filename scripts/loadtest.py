@@ -137,13 +137,9 @@ async def client_loop(
             statuses[status] = statuses.get(status, 0) + 1
 
 
-async def raw_client_loop(
-    base: str, bodies: list[bytes], until: float, latencies: list[float], statuses: dict[int, int]
-) -> None:
-    """The same requests over one keep-alive connection with asyncio streams: a tenth of httpx's
-    CPU per request, which matters when the clients share 2 cores with the server."""
+def raw_requests(base: str, bodies: list[bytes]) -> list[bytes]:
     host, port = base.removeprefix("http://").split(":")
-    requests = [
+    return [
         (
             f"POST /v1/screenings HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
@@ -151,25 +147,78 @@ async def raw_client_loop(
         + body
         for body in bodies
     ]
+
+
+async def raw_exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+    """Send one request on a keep-alive connection and read its whole response; its status."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    await reader.readexactly(length)
+    return int(head[9:12])
+
+
+async def raw_client_loop(
+    base: str, bodies: list[bytes], until: float, latencies: list[float], statuses: dict[int, int]
+) -> None:
+    """The same requests over one keep-alive connection with asyncio streams: a tenth of httpx's
+    CPU per request, which matters when the clients share 2 cores with the server."""
+    requests = raw_requests(base, bodies)
+    host, port = base.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
     try:
         i = 0
         while time.monotonic() < until:
             t0 = time.perf_counter()
-            writer.write(requests[i % len(requests)])
+            status = await raw_exchange(reader, writer, requests[i % len(requests)])
             i += 1
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            await reader.readexactly(length)
             latencies.append(time.perf_counter() - t0)
             statuses[status] = statuses.get(status, 0) + 1
     finally:
         writer.close()
         await writer.wait_closed()
+
+
+async def run_open_loop(
+    base: str, bodies: list[bytes], rate: float, seconds: float, connections: int
+) -> dict[str, Any]:
+    """Requests arrive at `rate` per second whatever the server does (an open loop, as users
+    arrive), over up to `connections` keep-alive connections. Each latency counts from the
+    request's scheduled arrival, so time spent waiting for a free connection is counted too
+    (a closed loop would leave out exactly the slow moments)."""
+    requests = raw_requests(base, bodies)
+    host, port = base.removeprefix("http://").split(":")
+    queue: asyncio.Queue[float | None] = asyncio.Queue()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        i = 0
+        try:
+            while (scheduled := await queue.get()) is not None:
+                status = await raw_exchange(reader, writer, requests[i % len(requests)])
+                i += 1
+                latencies.append(time.perf_counter() - scheduled)
+                statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    workers = [asyncio.create_task(connection()) for _ in range(connections)]
+    start = time.perf_counter()
+    for k in range(int(rate * seconds)):
+        due = start + k / rate
+        if (delay := due - time.perf_counter()) > 0:
+            await asyncio.sleep(delay)
+        queue.put_nowait(due)
+    for _ in workers:
+        queue.put_nowait(None)
+    await asyncio.gather(*workers)
+    return _figures(latencies, statuses, time.perf_counter() - start, connections)
 
 
 CLIENTS = {"raw": raw_client_loop, "httpx": client_loop}
@@ -187,7 +236,10 @@ async def run_load(base: str, bodies: list[bytes], clients: int, seconds: float,
     statuses: dict[int, int] = {}
     t0 = time.monotonic()
     await asyncio.gather(*(loop(base, bodies, t0 + seconds, latencies, statuses) for _ in range(clients)))
-    elapsed = time.monotonic() - t0
+    return _figures(latencies, statuses, time.monotonic() - t0, clients)
+
+
+def _figures(latencies: list[float], statuses: dict[int, int], elapsed: float, clients: int) -> dict[str, Any]:
     ok = statuses.get(201, 0)
     lat = sorted(latencies)
 
@@ -219,6 +271,12 @@ def main() -> int:
     ap.add_argument("--no-site", action="store_true", help="projects without a location")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--check", action="store_true", help="exit 1 unless >= 300/s and p99 < 100 ms")
+    ap.add_argument(
+        "--rate",
+        type=float,
+        help="open loop: requests arrive at this rate per second over --clients connections (raw client), "
+        "latency counted from each request's scheduled arrival",
+    )
     args = ap.parse_args()
     clients = max(1, min(args.clients, MAX_CLIENTS))
     seconds = max(1.0, min(args.seconds, MAX_SECONDS))
@@ -243,7 +301,10 @@ def main() -> int:
                         raise SystemExit(f"the sample project was refused: {r.status_code} {r.text[:500]}")
             asyncio.run(warm_up(base, bodies, clients, args.client))
             cpu0, server0 = time.process_time(), tree_cpu_s(proc.pid)
-            figures = asyncio.run(run_load(base, bodies, clients, seconds, args.client))
+            if args.rate:
+                figures = asyncio.run(run_open_loop(base, bodies, args.rate, seconds, clients))
+            else:
+                figures = asyncio.run(run_load(base, bodies, clients, seconds, args.client))
             # Server CPU per screening: a figure that other load on the machine does not move much.
             figures["server_cpu_ms_per_request"] = round(
                 (tree_cpu_s(proc.pid) - server0) * 1000 / max(1, figures["requests"]), 2
@@ -264,7 +325,8 @@ def main() -> int:
         print(json.dumps(figures, indent=2))
     else:
         print(
-            f"{figures['screenings_ok']} screenings in {figures['seconds']} s with {clients} clients, "
+            f"{figures['screenings_ok']} screenings in {figures['seconds']} s with {clients} clients"
+            f"{f' (open loop, {args.rate:g} arriving per s)' if args.rate else ''}, "
             f"{args.workers} workers, {os.cpu_count()} CPUs, {args.client} client: {figures['throughput_per_s']}/s; "
             f"latency p50 {figures['p50_ms']} ms, p90 {figures['p90_ms']} ms, p99 {figures['p99_ms']} ms, "
             f"max {figures['max_ms']} ms; statuses {figures['statuses']}; "

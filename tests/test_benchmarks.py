@@ -31,3 +31,11 @@ def test_batch_benchmark_runs_and_the_pool_agrees_with_one_process() -> None:
     # the script asserts the pool's rows equal in-process screening before it prints
     out = json.loads(_run("scripts/benchmark_batch.py", "--projects", "40", "--workers", "2"))
     assert out["projects"] == 40 and out["pool_2_builds"] in ([1], [1, 1])
+
+
+def test_load_test_runs_open_and_closed_loop() -> None:
+    # a real server (2 workers) for a second each way; every request must be answered 201
+    for extra in ([], ["--rate", "40"]):
+        out = json.loads(_run("scripts/loadtest.py", "-c", "4", "-t", "1", "--json", *extra))
+        assert out["statuses"] == {"201": out["requests"]} and out["requests"] > 0
+        assert out["p99_ms"] >= out["p50_ms"] > 0
