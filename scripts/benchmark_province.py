@@ -4,6 +4,7 @@ measured in the same run; the ratio, the extrapolation to a province's re-screen
 peak memory.
 
     .venv/bin/python scripts/benchmark_province.py [--units 5000] [--projects 2000] [--workers 2]
+    .venv/bin/python scripts/benchmark_province.py --batch-rows 100000   # and `envscreen batch` end to end
 
 It writes a synthetic province (a grid of square control units tiling one county-sized region,
 an admin boundary, and a local pack with one clause per unit) to a temporary folder.
@@ -128,26 +129,86 @@ def write_province(root: Path, units: int) -> tuple[Path, Path]:
     return zones, root / "rules"
 
 
-def projects(screener: Screener, n: int, units: int, seed: int = 5) -> list[Any]:
+def projects(screener: Screener, n: int, units: int) -> list[Any]:
+    """The projects of `project_rows` as validated Projects."""
+    q = "industrial_wastewater_discharge_m3_per_day"
+    return [
+        project_from_data(
+            {
+                "name": r["name"],
+                "construction": r["construction"],
+                # varied codes and a continuous quantity, so that few projects of a chunk send
+                # identical facts (the engines send each distinct message once)
+                "industry_codes": [r["industry_codes"]],
+                "quantities": {q: r[f"quantities.{q}"]},
+                "application_date": r["application_date"],
+                "location": {"crs": r["crs"], "point": [r["lon"], r["lat"]]},
+            },
+            screener.vocabulary,
+        )
+        for r in project_rows(n, units)
+    ]
+
+
+def project_rows(n: int, units: int, seed: int = 5) -> list[dict[str, Any]]:
+    """The projects of `projects`, as rows of a batch table (docs/batch.md)."""
     rng = random.Random(seed)
     side = math.ceil(math.sqrt(units))
     rows = math.ceil(units / side)
-    out = []
-    for k in range(n):
-        lon = WEST + rng.random() * side * CELL
-        lat = SOUTH + rng.random() * (rows - 1) * CELL  # inside the filled rows
-        data = {
+    return [
+        {
+            "id": f"r{k}",
             "name": f"项目{k}",
             "construction": "new",
-            # varied codes and a continuous quantity, so that few projects of a chunk send
-            # identical facts (the engines send each distinct message once)
-            "industry_codes": [rng.choice(CODES)],
-            "quantities": {"industrial_wastewater_discharge_m3_per_day": round(rng.uniform(0, 300), 1)},
+            "industry_codes": rng.choice(CODES),
+            "quantities.industrial_wastewater_discharge_m3_per_day": round(rng.uniform(0, 300), 1),
             "application_date": ON.isoformat(),
-            "location": {"crs": "wgs84", "point": [lon, lat]},
+            "crs": "wgs84",
+            "lon": round(WEST + rng.random() * side * CELL, 6),
+            "lat": round(SOUTH + rng.random() * (rows - 1) * CELL, 6),
         }
-        out.append(project_from_data(data, screener.vocabulary))
-    return out
+        for k in range(n)
+    ]
+
+
+def batch_end_to_end(root: Path, zones: Path, rules: Path, n: int, units: int, workers: int) -> dict[str, Any]:
+    """`envscreen batch` over a CSV of n rows, as a user runs it: wall time, and the peak of the
+    summed RSS of the whole process tree (main process and workers), sampled every 0.1 s."""
+    import csv
+    import subprocess
+
+    import psutil
+
+    table = root / "projects.csv"
+    rows = project_rows(n, units)
+    with table.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    cmd = [str(ROOT / ".venv/bin/envscreen"), "batch", str(table), "--out", str(root / "out.parquet")]
+    cmd += ["--rules", str(rules), "--zones", str(zones), "--workers", str(workers), "--quiet"]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    top = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            tree = [top, *top.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        sys.exit(
+            f"envscreen batch failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
+        )
+    return {
+        "batch_rows": n,
+        "batch_workers": workers,
+        "batch_wall_s": round(wall, 1),
+        "batch_peak_tree_rss_mib": round(peak / 2**20),
+    }
 
 
 def rate(screener: Screener, batch: list[Any], chunk: int = 200) -> tuple[float, list[Any]]:
@@ -165,6 +226,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="processes assumed for the extrapolation")
     ap.add_argument("--target", type=int, default=100_000, help="projects to extrapolate to")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--batch-rows", type=int, default=0, help="also run `envscreen batch` on this many rows")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
@@ -179,6 +241,11 @@ def main() -> None:
         screener.routes = {k: EntryIndex(v.entries, -1.0) for k, v in routes.items()}
         scanned, full_scan = rate(screener, batch)
         screener.routes = routes
+        end_to_end = (
+            batch_end_to_end(Path(tmp), zones, rules, args.batch_rows, args.units, args.workers)
+            if args.batch_rows
+            else {}
+        )
     same = [(a.tier, a.admissibility) for a in with_index] == [(b.tier, b.admissibility) for b in full_scan]
     same = same and all(
         [r.rule_id for r in a.admissibility.reasons] == [r.rule_id for r in b.admissibility.reasons]
@@ -199,6 +266,7 @@ def main() -> None:
         ),
         "full_scan_extrapolated_s": round(load_s + args.target / (scanned * args.workers), 1),
         "peak_rss_mib_one_process": round(peak_mib),
+        **end_to_end,
     }
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))

@@ -17,9 +17,12 @@ def _run(*args: str) -> str:
 
 
 def test_province_benchmark_runs_and_the_index_agrees_with_the_full_scan() -> None:
-    out = json.loads(_run("scripts/benchmark_province.py", "--units", "60", "--projects", "40", "--json"))
+    out = json.loads(
+        _run("scripts/benchmark_province.py", "--units", "60", "--projects", "40", "--batch-rows", "50", "--json")
+    )
     assert out["same_answers"] is True
     assert out["units_with_own_clause"] == 60 and out["indexed_per_s"] > 0 and out["full_scan_per_s"] > 0
+    assert out["batch_rows"] == 50 and out["batch_wall_s"] > 0 and out["batch_peak_tree_rss_mib"] > 100
 
 
 def test_screening_benchmark_runs() -> None:
