@@ -338,3 +338,17 @@ def test_live_leaves_is_the_definition(tree: Any, known: dict[str, int]) -> None
     got = live_leaves(tree, known)
     assert set(got) == _live_by_definition(tree, known)
     assert len(got) == len(set(got))
+
+
+def test_a_code_question_names_the_code_itself() -> None:
+    # 268 is 日用化学产品制造; its division 26 is 化学原料和化学制品制造业: the question names the code
+    screener = Screener(zones=False)
+    d = screener.screen(
+        project_from_data({"name": "x", "construction": "new", "industry_codes": ["26"]}, screener.vocabulary)
+    )
+    asked = {q.id: q for q in d.questions}
+    assert "268（日用化学产品制造）" in asked["industry_codes.268"].zh
+    assert "日用化学产品制造" in asked["industry_codes.268"].en
+    assert all(
+        "（化学原料和化学制品制造业）" not in q.zh for k, q in asked.items() if len(k) > len("industry_codes.26")
+    )

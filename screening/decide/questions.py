@@ -138,15 +138,11 @@ def _question(qid: str, q: dict[str, Any], vocab: Vocabulary) -> Question:
     leaf: Cmp = q["leaf"]
     section = "industrial_building" if leaf.key == INDUSTRIAL_BUILDING_KEY else leaf.section
     term = vocab.terms(section).get(leaf.term or "")
+    label = {"zh": term.zh, "en": term.en} if term else {"zh": leaf.term or "", "en": leaf.term or ""}
     if section == "industry_codes":
-        division = vocab.terms("industry_divisions").get((leaf.term or "")[:2])
-        term = division
+        label = _code_label(leaf.term or "", vocab)
     text = {
-        lang: _ASK[lang][section].format(
-            t=(term.zh if lang == "zh" else term.en) if term else (leaf.term or ""),
-            code=leaf.term,
-            unit=term.unit if term else "",
-        )
+        lang: _ASK[lang][section].format(t=label[lang], code=leaf.term, unit=term.unit if term else "")
         for lang in ("zh", "en")
     }
     kind = "number" if section == "quantities" else ("choice" if section == "sensitive_areas" else "bool")
@@ -164,6 +160,16 @@ def _question(qid: str, q: dict[str, Any], vocab: Vocabulary) -> Question:
         items=tuple(sorted(q["items"])),
         moves=moves,
     )
+
+
+def _code_label(code: str, vocab: Vocabulary) -> dict[str, str]:
+    """A GB/T 4754 code's own name (268: 日用化学产品制造), not its division's (化学原料和化学制品
+    制造业); the division's name only when the table lacks the code. The table is in Chinese."""
+    own = vocab.industry_codes.get(code) if vocab.industry_codes is not None else None
+    division = vocab.terms("industry_divisions").get(code[:2])
+    if own is not None:
+        return {"zh": own.name_zh, "en": own.name_zh}
+    return {"zh": division.zh, "en": division.en} if division else {"zh": code, "en": code}
 
 
 _UNSET: Any = object()
