@@ -84,9 +84,10 @@ def from_envscreen(exc: EnvscreenError) -> ProblemError:
     """A ProjectError or InputError is the client's mistake (422); anything else is ours (500)."""
     if isinstance(exc, EngineError) or exc.exit_code != 2:
         return ProblemError(500, "internal", "Internal error", "the screening engine failed; please report it")
-    where = f"{exc.field}: " if exc.field else ""
-    errors = [error_item(e) for e in (exc, *exc.also)]  # every bad field, so all are fixed in one go
-    return ProblemError(422, "invalid-project", "The project is not valid", f"{where}{exc.message}", errors)
+    every = exc.every()  # every bad field, so all are fixed in one go; the first line's first
+    where = f"{every[0].field}: " if every[0].field else ""
+    errors = [error_item(e) for e in every]
+    return ProblemError(422, "invalid-project", "The project is not valid", f"{where}{every[0].message}", errors)
 
 
 def request_lang(request: Request) -> str:

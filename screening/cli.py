@@ -213,7 +213,7 @@ def check(
             worst = max(worst, exc.exit_code)
             results.append({"file": str(f), "error": exc.to_dict()})
             if fmt is not Format.json:
-                for e in (exc, *exc.also):
+                for e in exc.every():
                     text = error_text(e, lang.value, screener.vocabulary)
                     typer.echo(f"{tr('error', lang.value)}: {text}", err=True)
             continue

@@ -41,6 +41,11 @@ class EnvscreenError(Exception):
         self.field = field
         self.hint = hint
 
+    def every(self) -> tuple[EnvscreenError, ...]:
+        """This error and those found with it (`also`), in the order of the input's lines, so
+        a person reads them top to bottom; errors with no line last, in the order found."""
+        return tuple(sorted((self, *self.also), key=lambda e: (e.line is None, e.line or 0)))
+
     def __reduce__(self) -> tuple[object, ...]:
         """Pickle by fields (the default passes only the message to __init__): errors cross
         process boundaries in `envscreen batch` workers and Dask."""

@@ -310,9 +310,9 @@ def test_error_box_lists_every_error_in_the_page_language(page: Any) -> None:
     assert "无法预审：项目无效" in alert.inner_text()
     items = page.locator("#errors li").all_inner_texts()
     assert len(items) == 3, items
-    assert "第 5 行" in items[0] and "未知的字段：'colour'" in items[0]
-    assert "第 2 行" in items[1] and "是否应为 'new'（新建）？" in items[1]
-    assert "第 4 行" in items[2] and "未知的工艺：'电渡'" in items[2] and "'electroplating'（电镀）" in items[2]
+    assert "第 2 行" in items[0] and "是否应为 'new'（新建）？" in items[0]  # in line order
+    assert "第 4 行" in items[1] and "未知的工艺：'电渡'" in items[1] and "'electroplating'（电镀）" in items[1]
+    assert "第 5 行" in items[2] and "未知的字段：'colour'" in items[2]
 
     page.get_by_role("button", name="Switch to English").click()
     with page.expect_response(lambda r: r.url.endswith("/v1/screenings")) as info:
@@ -322,7 +322,7 @@ def test_error_box_lists_every_error_in_the_page_language(page: Any) -> None:
     page.wait_for_function("document.querySelector('#errors h3').textContent.includes('Could not screen')")
     items = page.locator("#errors li").all_inner_texts()
     assert len(items) == 3
-    assert "unknown process '电渡'" in items[2] and "did you mean 'electroplating'?" in items[2]
+    assert "unknown process '电渡'" in items[1] and "did you mean 'electroplating'?" in items[1]
 
 
 def test_form_error_marks_the_quantity(page: Any) -> None:
