@@ -190,6 +190,7 @@ CODES: dict[str, Code] = {
     "engine_unhandled": Code(E, "no rule handled the facts (the catch-all rule is missing)"),
     "engine_item_too_large": Code(E, "an item compiles to more rules or facts than durable-rules handles"),
     "engine_list_outcomes": Code(E, "a local list rule did not record its three outcomes"),
+    "engine_session_too_large": Code(E, "durable-rules refused a session (hazard 10: too many facts in one session)"),
     # the machine (exit code 1, 500 in the API: a system package is missing)
     "report_no_cjk_font": Code(S, "the CJK font of the PDF report is not installed (Debian fonts-wqy-microhei)"),
     # API request items (problem+json `errors[].code`)

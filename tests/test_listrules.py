@@ -292,3 +292,28 @@ def test_one_session_for_many_screenings_gives_each_its_own_answer(
     assert together == alone
     for f, got in zip(facts, together, strict=True):
         assert all(got[e.id] == evaluate(e.condition, f) for e in ENTRIES)
+
+
+def test_a_chunk_larger_than_a_session_can_hold_is_split(engine: ListEngine) -> None:
+    # Hazard 10: a durable-rules session of about 20,000 facts fails (MessageObservedException).
+    # A big screen_many chunk sends more distinct comparisons than that: they go in slices.
+    import random
+
+    from screening.engine import durable as eng
+
+    rng = random.Random(1)  # the mix of the probe that failed at 24,000 facts in one session
+    n = 24_000
+    messages = []
+    for i in range(n):
+        lo = rng.choice([0, 50, 100, 200])
+        hi = lo + rng.choice([0, 0, 100])
+        op, v = rng.choice(["gte", "gt", "lt", "lte"]), float(rng.choice([0, 1, 100, 150]))
+        messages.append({"x_list": 1, "lit": i, "op": op, "v": v, "lo": float(lo), "hi": float(hi)})
+    before = next(eng._SIDS)
+    recorded = eng.run_session(engine.ruleset, messages)
+    assert next(eng._SIDS) - before - 1 == -(-n // eng.SESSION_FACTS)
+    got = dict((i, mode) for mode, i in recorded)
+    assert len(recorded) == len(got) == n
+    for m in messages[:500]:
+        if m["op"] == "gte":
+            assert got[m["lit"]] == ("T" if m["lo"] >= m["v"] else "P" if m["hi"] >= m["v"] else "F")
