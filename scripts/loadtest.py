@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -161,18 +163,21 @@ async def raw_exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
     return int(head[9:12])
 
 
-async def raw_client_loop(
-    base: str, bodies: list[bytes], until: float, latencies: list[float], statuses: dict[int, int]
+async def raw_connection(
+    base: str,
+    requests: list[bytes],
+    next_start: Callable[[], Awaitable[float | None]],
+    latencies: list[float],
+    statuses: dict[int, int],
 ) -> None:
-    """The same requests over one keep-alive connection with asyncio streams: a tenth of httpx's
-    CPU per request, which matters when the clients share 2 cores with the server."""
-    requests = raw_requests(base, bodies)
+    """Requests over one keep-alive connection with asyncio streams (a tenth of httpx's CPU per
+    request, which matters when the clients share 2 cores with the server). `next_start` gives
+    the time each latency counts from, or None to stop."""
     host, port = base.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
     try:
         i = 0
-        while time.monotonic() < until:
-            t0 = time.perf_counter()
+        while (t0 := await next_start()) is not None:
             status = await raw_exchange(reader, writer, requests[i % len(requests)])
             i += 1
             latencies.append(time.perf_counter() - t0)
@@ -180,6 +185,17 @@ async def raw_client_loop(
     finally:
         writer.close()
         await writer.wait_closed()
+
+
+async def raw_client_loop(
+    base: str, bodies: list[bytes], until: float, latencies: list[float], statuses: dict[int, int]
+) -> None:
+    """A closed loop: the next request as soon as the last one is answered, until `until`."""
+
+    async def now() -> float | None:
+        return time.perf_counter() if time.monotonic() < until else None
+
+    await raw_connection(base, raw_requests(base, bodies), now, latencies, statuses)
 
 
 async def run_open_loop(
@@ -190,23 +206,10 @@ async def run_open_loop(
     request's scheduled arrival, so time spent waiting for a free connection is counted too
     (a closed loop would leave out exactly the slow moments)."""
     requests = raw_requests(base, bodies)
-    host, port = base.removeprefix("http://").split(":")
     queue: asyncio.Queue[float | None] = asyncio.Queue()
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection(host, int(port))
-        i = 0
-        try:
-            while (scheduled := await queue.get()) is not None:
-                status = await raw_exchange(reader, writer, requests[i % len(requests)])
-                i += 1
-                latencies.append(time.perf_counter() - scheduled)
-                statuses[status] = statuses.get(status, 0) + 1
-        finally:
-            writer.close()
-            await writer.wait_closed()
+    connection = partial(raw_connection, base, requests, queue.get, latencies, statuses)
 
     workers = [asyncio.create_task(connection()) for _ in range(connections)]
     start = time.perf_counter()
