@@ -230,9 +230,14 @@ class Engine:
         return [frozenset(f) for f in fired]
 
 
+def matched(c: Any) -> tuple[Any, ...]:
+    """The facts an action received: with `cap` a list, else one fact."""
+    return tuple(c.m) if isinstance(c.m, list) else (c.m,)
+
+
 def _recorder(name: str) -> Any:
     def record(c: Any) -> None:
-        for m in c.m if isinstance(c.m, list) else (c.m,):
+        for m in matched(c):
             _fired.append((name, m.p))
 
     return record

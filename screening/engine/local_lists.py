@@ -23,15 +23,12 @@ from ..errors import EngineError, RuleError
 from ..facts.derive import Facts
 from ..packs.conditions import CONSTRUCTION_KEY, NEGATE, PREFIX, All, AnyOf, Cmp, Manual, Node
 from ..packs.local import Entry
-from .durable import record, register, run_session
+from .durable import CAP, matched, record, register, run_session
 
 MAX_CONJUNCTIONS = 64  # per entry: a condition whose normal form is larger should be split into entries
 _GUARD_KEY = "x_list"
 _INSTANCES = itertools.count(1)
 _OPS = ("gte", "gt", "lt", "lte")
-# "cap": durable-rules hands one action up to CAP matched facts at once; each action costs
-# about 25 us of Python (JSON state round trip), so per-fact actions were most of a session.
-CAP = 100_000
 
 
 @dataclass(frozen=True)
@@ -148,7 +145,8 @@ class ListEngine:
         return self.evaluate_many([(facts, entries)])[0]
 
     def evaluate_many(self, screenings: Sequence[tuple[Facts, Sequence[Entry]]]) -> list[dict[str, bool | None]]:
-        """`evaluate` for many screenings in one durable-rules session (a batch's chunk).
+        """`evaluate` for many screenings in one run of the rules (a batch's chunk; run_session
+        splits it into sessions of at most SESSION_FACTS facts).
 
         A literal's outcome depends only on its comparison and its fact's range, so each
         distinct (op, value, lo, hi) travels once, however many literals and screenings share
@@ -228,7 +226,7 @@ def _definition() -> dict[str, Any]:
 
 def _recorder(mode: str) -> Any:
     def run(c: Any) -> None:
-        for m in c.m if isinstance(c.m, list) else (c.m,):
+        for m in matched(c):
             record((mode, m.lit))
 
     return run
